@@ -1,0 +1,94 @@
+"""The `screenplan` command.
+
+  screenplan plan FILE       the plan JSON for one complete pass of answers
+  screenplan simulate FILE   run the adaptive flow with a full answer set as the respondent
+
+FILE may be `-` for standard input. Bad input prints one line on stderr and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .engine import EngineError, build_plan, load_content, simulate
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, like every other refusal
+        self.exit(EXIT_BAD_INPUT, f"screenplan: {message} (see 'screenplan --help')\n")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {key!r} appears twice")
+        out[key] = value
+    return out
+
+
+def read_answers(path: str) -> Any:
+    """Parse the answers file strictly: no NaN or Infinity, no repeated keys."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise EngineError("unreadable_file", exc.strerror or "cannot read the file", path) from None
+    except UnicodeDecodeError:
+        raise EngineError("bad_json", "the file is not UTF-8 text", path) from None
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise EngineError("bad_json", f"not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})", path) from None
+    except ValueError as exc:
+        raise EngineError("bad_json", str(exc), path) from None
+
+
+def _plan(args: argparse.Namespace) -> Any:
+    return build_plan(load_content(), read_answers(args.file), args.lang)
+
+
+def _simulate(args: argparse.Namespace) -> Any:
+    return simulate(load_content(), read_answers(args.file), args.lang)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _Parser(prog="screenplan", description="Screenplan: the 2-minute screen and its recovery plan.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands: dict[str, Callable[[argparse.Namespace], Any]] = {"plan": _plan, "simulate": _simulate}
+    helps = {
+        "plan": "print the plan JSON for a file of answers (one complete pass through the flow)",
+        "simulate": "run the adaptive flow with a full answer set; print the items asked, seconds and plan",
+    }
+    for name in commands:
+        p = sub.add_parser(name, help=helps[name], description=helps[name])
+        p.add_argument("file", help="a JSON object mapping item ids to answers, or - for standard input")
+        p.add_argument("--lang", default="en", help="language of the plan's text (default: en)")
+    args = parser.parse_args(argv)
+    try:
+        result = commands[args.command](args)
+    except EngineError as exc:
+        where = f"{exc.where}: " if exc.where else ""
+        print(f"screenplan: {where}{exc.message} [{exc.code}]", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader (e.g. `head`) stopped early; that is not an error
+        sys.stdout = None  # type: ignore[assignment]
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

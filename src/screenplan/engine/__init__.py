@@ -1,0 +1,13 @@
+"""The screening engine: content in, next question / findings / plan out. No Django, no I/O
+beyond reading the shipped content files once."""
+
+from .content import Content, Item, load_content
+from .errors import EngineError
+from .flow import check_pass, check_value, next_item
+from .plan import ENGINE_VERSION, Decision, build_plan, decide
+from .timing import estimate_seconds, simulate
+
+__all__ = [
+    "ENGINE_VERSION", "Content", "Decision", "EngineError", "Item", "build_plan", "check_pass", "check_value",
+    "decide", "estimate_seconds", "load_content", "next_item", "simulate",
+]

@@ -1,0 +1,147 @@
+"""The adaptive flow: which question comes next, and whether a set of answers is one pass.
+
+Order, gates, the stop rule and curtailment all come from `flow.yaml`. Items marked
+`safety: true` are never curtailed. The answers are validated value by value first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .conditions import evaluate
+from .content import NOT_GIVEN, Content, Item
+from .errors import EngineError
+from .scoring import Facts, State
+
+
+def check_value(content: Content, item: Item, value: Any, answers: Mapping[str, Any]) -> Any:
+    """Return the answer in its canonical form, or raise `bad_value` naming the item.
+
+    >>> from screenplan.engine.content import load_content
+    >>> c = load_content()
+    >>> check_value(c, c.items["health"], "none", {})
+    ['none']
+    """
+    if item.type == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise EngineError("bad_value", f"expected a whole number from {item.min} to {item.max}, got {value!r}", item.id)
+        assert item.min is not None and item.max is not None
+        if not item.min <= value <= item.max:
+            raise EngineError("bad_value", f"{value} is out of range ({item.min} to {item.max})", item.id)
+        return value
+    shown = [o for o in item.options if o.show_when is None or evaluate(o.show_when, _answered(content, answers))]
+    allowed = ", ".join(repr(o.value) for o in shown)
+    if item.type == "choice":
+        opt = item.option(value)
+        if opt is None or opt not in shown:
+            raise EngineError("bad_value", f"{value!r} is not an answer to this question (allowed: {allowed})", item.id)
+        return value
+    if item.exclusive and (value == item.exclusive or value == []):
+        return [item.exclusive]
+    if not isinstance(value, list) or not value:
+        raise EngineError("bad_value", f"expected a non-empty list of {allowed}", item.id)
+    for v in value:
+        opt = item.option(v)
+        if opt is None or opt not in shown:
+            raise EngineError("bad_value", f"{v!r} is not an answer to this question (allowed: {allowed})", item.id)
+    if len(set(value)) != len(value):
+        raise EngineError("bad_value", "an answer is listed twice", item.id)
+    if item.exclusive in value and len(value) > 1:
+        raise EngineError("bad_value", f"{item.exclusive!r} cannot be combined with other answers", item.id)
+    return [o.value for o in item.options if o.value in value]
+
+
+def _answered(content: Content, answers: Mapping[str, Any]) -> Facts:
+    return Facts(content, answers, {k: State.ANSWERED for k in answers if k in content.items})
+
+
+def walk(content: Content, answers: Mapping[str, Any]) -> dict[str, State]:
+    """The state of every item given the answers so far, in the order they are asked.
+
+    Walking stops at the first question that still needs an answer; it and every later one
+    are PENDING.
+    """
+    states: dict[str, State] = {}
+    facts = Facts(content, answers, states)
+    stopped = False
+    pending = False
+    for item_id, item in content.items.items():
+        if pending:
+            states[item_id] = State.PENDING
+            continue
+        if stopped:
+            states[item_id] = State.SKIPPED
+            continue
+        gate = content.gates.get(item_id)
+        open_ = True if gate is None else evaluate(gate.rule.when, facts)
+        facts._scores.clear()
+        if open_ is False:
+            states[item_id] = State.SKIPPED if gate is None or gate.otherwise is NOT_GIVEN else State.IMPLIED
+        elif open_ is None:
+            raise EngineError("unreachable_item", "its gate cannot be decided from earlier answers", item_id)
+        elif item_id in answers:
+            states[item_id] = State.ANSWERED
+        elif _curtailed(content, item, facts):
+            states[item_id] = State.CURTAILED
+        else:
+            states[item_id] = State.PENDING
+            pending = True
+        if not pending and any(evaluate(r.when, facts) for r in content.stop):
+            stopped = True
+    return states
+
+
+def _curtailed(content: Content, item: Item, facts: Facts) -> bool:
+    """True when no answer to this or the instrument's later items could change a finding."""
+    if item.safety or item.instrument not in content.curtail:
+        return False
+    findings = content.instrument(item.instrument).findings
+    state = facts.states
+    facts.states = {**state, item.id: State.PENDING}
+    facts._scores.clear()
+    try:
+        return bool(findings) and all(evaluate(f.when, facts) is not None for f in findings)
+    finally:
+        facts.states = state
+        facts._scores.clear()
+
+
+def next_item(content: Content, answers: Mapping[str, Any]) -> Item | None:
+    """The next question to ask, or None when the screen is complete.
+
+    >>> from screenplan.engine.content import load_content
+    >>> next_item(load_content(), {}).id
+    'age'
+    >>> next_item(load_content(), {"age": 16}) is None
+    True
+    """
+    for item_id, state in walk(content, answers).items():
+        if state is State.PENDING:
+            return content.items[item_id]
+    return None
+
+
+def check_pass(content: Content, answers: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, State]]:
+    """Validate a complete pass through the flow; return canonical answers and item states.
+
+    Refused (each an `EngineError` naming the item): an unknown id, a value of the wrong type
+    or out of range, an answer to a question whose gate is closed, and a missing answer to a
+    question the flow asks. Answers past a curtailment point are accepted.
+    """
+    if not isinstance(answers, Mapping):
+        raise EngineError("bad_answers", "answers must be a JSON object of item ids to values")
+    clean: dict[str, Any] = {}
+    for item_id, item in content.items.items():
+        if item_id in answers:
+            clean[item_id] = check_value(content, item, answers[item_id], clean)
+    for key in answers:
+        if key not in content.items:
+            raise EngineError("unknown_item", "no question has this id", str(key))
+    states = walk(content, clean)
+    for item_id, state in states.items():
+        if state is State.PENDING:
+            raise EngineError("missing_answer", "the flow asks this question but no answer was given", item_id)
+        if state in (State.SKIPPED, State.IMPLIED) and item_id in clean:
+            raise EngineError("not_asked", "the flow does not ask this question given the other answers", item_id)
+    return clean, states

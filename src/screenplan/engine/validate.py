@@ -1,0 +1,223 @@
+"""Turning parsed content files into a `Content`, refusing anything inconsistent.
+
+Each refusal is an `EngineError` with a code, the file and the path inside it:
+  missing_key, bad_type, bad_value, duplicate_id, unknown_reference, reference_order,
+  unreachable_item, band_gap, band_overlap, score_range_mismatch, missing_source,
+  missing_text, bad_condition, bad_operator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .conditions import check_shape
+from .content import (
+    EVIDENCE_LEVELS,
+    MEDICINE_STATUSES,
+    NOT_GIVEN,
+    Band,
+    Content,
+    Gate,
+    Instrument,
+    Item,
+    Option,
+    Rule,
+    Score,
+)
+from .errors import EngineError
+
+ITEM_TYPES = ("choice", "integer", "multi")
+
+
+def need(doc: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, ...] = str) -> Any:
+    if not isinstance(doc, Mapping) or key not in doc:
+        raise EngineError("missing_key", f"'{key}' is required here", where)
+    value = doc[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise EngineError("bad_type", f"'{key}' must be {getattr(kind, '__name__', kind)}", f"{where}.{key}")
+    return value
+
+
+def rule(doc: Mapping[str, Any], where: str, id_key: str = "rule", cond_key: str = "when") -> Rule:
+    rid = need(doc, id_key, where)
+    when = doc.get(cond_key, {"all": []})
+    check_shape(when, f"{where}.{cond_key}")
+    evidence = doc.get("evidence", "C")
+    if evidence not in EVIDENCE_LEVELS:
+        raise EngineError("bad_value", f"evidence must be one of {EVIDENCE_LEVELS}", f"{where}.evidence")
+    skip = {id_key, cond_key, "rationale", "sources", "evidence"}
+    return Rule(
+        id=rid,
+        when=when,
+        rationale=str(need(doc, "rationale", where)).strip(),
+        sources=tuple(need(doc, "sources", where, list)),
+        evidence=evidence,
+        data={k: v for k, v in doc.items() if k not in skip},
+    )
+
+
+def option(doc: Any, where: str) -> Option:
+    value = need(doc, "value", where, (int, str))
+    points = doc.get("points", value if isinstance(value, int) else None)
+    show_when = doc.get("show_when")
+    if show_when is not None:
+        check_shape(show_when, f"{where}.show_when")
+    return Option(value, str(need(doc, "label", where)), points, doc.get("loinc"), show_when)
+
+
+def instrument(name: str, doc: Mapping[str, Any]) -> Instrument:
+    iid = need(doc, "id", name)
+    option_sets = doc.get("option_sets") or {}
+    items = []
+    for n, it in enumerate(need(doc, "items", name, list)):
+        where = f"{name}: items[{n}]"
+        opts = it.get("options", [])
+        if isinstance(opts, str):
+            if opts not in option_sets:
+                raise EngineError("unknown_reference", f"no option set '{opts}' in option_sets", where)
+            opts = option_sets[opts]
+        kind = it.get("type", "choice")
+        if kind not in ITEM_TYPES:
+            raise EngineError("bad_value", f"type must be one of {ITEM_TYPES}", f"{where}.type")
+        options = tuple(option(o, f"{where}.options[{k}]") for k, o in enumerate(opts))
+        values = [o.value for o in options]
+        if len(set(values)) != len(values):
+            raise EngineError("duplicate_id", "two options share a value", f"{where}.options")
+        if kind != "integer" and not options:
+            raise EngineError("missing_key", "a choice or multi question needs options", where)
+        if kind == "integer" and ("min" not in it or "max" not in it):
+            raise EngineError("missing_key", "an integer question needs min and max", where)
+        items.append(Item(
+            id=need(it, "id", where), instrument=iid, text=str(need(it, "text", where)).strip(),
+            type=kind, options=options, stem=str(it.get("stem", doc.get("stem", ""))).strip(),
+            min=it.get("min"), max=it.get("max"), loinc=it.get("loinc"),
+            safety=bool(it.get("safety", False)), exclusive=it.get("exclusive"), help=it.get("help", ""),
+        ))
+    scores = tuple(score(iid, s, f"{name}: scores[{n}]") for n, s in enumerate(doc.get("scores") or []))
+    findings = tuple(rule(f, f"{name}: findings[{n}]") for n, f in enumerate(doc.get("findings") or []))
+    for n, f in enumerate(findings):
+        need(f.data, "id", f"{name}: findings[{n}]")
+    return Instrument(
+        id=iid, title=need(doc, "title", name), short_title=need(doc, "short_title", name),
+        section=need(doc, "section", name), citation=str(need(doc, "citation", name)).strip(),
+        sources=tuple(need(doc, "sources", name, list)), licence=str(need(doc, "licence", name)).strip(),
+        text_source=str(doc.get("text_source", "")).strip(),
+        verification_needed=tuple(doc.get("verification_needed") or ()),
+        stem=str(doc.get("stem", "")).strip(), items=tuple(items), scores=scores, findings=findings,
+        translations=doc.get("translations") or {}, loinc=doc.get("loinc"),
+    )
+
+
+def score(iid: str, doc: Mapping[str, Any], where: str) -> Score:
+    lo, hi = need(doc, "range", where, list)
+    bands = tuple(
+        Band(need(b, "id", f"{where}.bands[{k}]"), b["min"], b["max"], b["label"], b["meaning"])
+        for k, b in enumerate(doc.get("bands") or [])
+    )
+    expected = lo
+    for k, b in enumerate(bands):
+        if b.min > expected:
+            raise EngineError("band_gap", f"no band covers {expected}-{b.min - 1}", f"{where}.bands[{k}]")
+        if b.min < expected:
+            raise EngineError("band_overlap", f"band starts at {b.min}, inside the band before", f"{where}.bands[{k}]")
+        expected = b.max + 1
+    if bands and expected != hi + 1:
+        raise EngineError("band_gap", f"bands end at {expected - 1}, the range ends at {hi}", f"{where}.bands")
+    esc = doc.get("escalate")
+    return Score(
+        id=need(doc, "id", where), instrument=iid, label=need(doc, "label", where),
+        items=tuple(need(doc, "items", where, list)), range=(lo, hi), bands=bands,
+        loinc=doc.get("loinc"), escalate=rule(esc, f"{where}.escalate") if esc else None,
+    )
+
+
+def build(docs: Mapping[str, Any], digest: str) -> Content:
+    flow, rules_doc = docs.get("flow.yaml"), docs.get("rules.yaml")
+    if not isinstance(flow, Mapping) or not isinstance(rules_doc, Mapping):
+        raise EngineError("missing_key", "flow.yaml and rules.yaml must both be present", "content")
+    by_id = {}
+    for name, doc in docs.items():
+        if name.startswith("instruments/"):
+            inst = instrument(name, doc)
+            if inst.id in by_id:
+                raise EngineError("duplicate_id", f"instrument '{inst.id}' is defined twice", name)
+            by_id[inst.id] = (name, inst)
+    order = need(flow, "order", "flow.yaml", list)
+    for n, iid in enumerate(order):
+        if iid not in by_id:
+            raise EngineError("unknown_reference", f"no instrument '{iid}' in instruments/", f"flow.yaml: order[{n}]")
+    for iid, (name, _) in by_id.items():
+        if iid not in order:
+            raise EngineError("unreachable_item", f"instrument '{iid}' is not in the flow's order", name)
+    instruments = tuple(by_id[i][1] for i in order)
+
+    items: dict[str, Item] = {}
+    scores: dict[str, Score] = {}
+    findings: list[Rule] = []
+    for inst in instruments:
+        name = by_id[inst.id][0]
+        for it in inst.items:
+            if it.id in items:
+                raise EngineError("duplicate_id", f"question id '{it.id}' is used twice", name)
+            items[it.id] = it
+        for s in inst.scores:
+            if s.id in scores:
+                raise EngineError("duplicate_id", f"score id '{s.id}' is used twice", name)
+            scores[s.id] = s
+        findings.extend(inst.findings)
+
+    safety_doc = need(rules_doc, "safety", "rules.yaml", dict)
+    content = Content(
+        version=f"{flow.get('version', '0')}.{rules_doc.get('version', '0')}+{digest}",
+        instruments=instruments, items=items, scores=scores, findings=tuple(findings),
+        stop=tuple(rule(r, f"flow.yaml: stop[{n}]") for n, r in enumerate(flow.get("stop") or [])),
+        gates={}, gate_rules=(),
+        curtail=tuple(flow.get("curtail") or ()),
+        curtail_rule=Rule("R-FLOW-CURTAIL", {"all": []}, str(flow.get("curtail_rationale", "")).strip(),
+                          tuple(flow.get("curtail_sources") or ()), "A"),
+        safety_levels=tuple(need(safety_doc, "levels", "rules.yaml: safety", list)),
+        safety=tuple(rule(r, f"rules.yaml: safety.rules[{n}]") for n, r in enumerate(safety_doc.get("rules") or [])),
+        **{
+            key: tuple(rule(r, f"rules.yaml: {key}[{n}]") for n, r in enumerate(rules_doc.get(key) or []))
+            for key in ("contraindications", "checks", "priority")
+        },
+        medicines=tuple(rule(r, f"rules.yaml: medicines[{n}]", cond_key="indicated_when")
+                        for n, r in enumerate(rules_doc.get("medicines") or [])),
+        pathways=tuple(_pathway(r, f"rules.yaml: pathways[{n}]") for n, r in enumerate(rules_doc.get("pathways") or [])),
+        sources=dict(docs.get("sources.yaml") or {}),
+        texts={name[len("text/"):-len(".yaml")]: doc for name, doc in docs.items() if name.startswith("text/")},
+    )
+    gates: dict[str, Gate] = {}
+    gate_list = []
+    for n, g in enumerate(flow.get("gates") or []):
+        where = f"flow.yaml: gates[{n}]"
+        gate = Gate(rule(g, where), tuple(need(g, "items", where, list)), g.get("otherwise", NOT_GIVEN))
+        for item_id in gate.items:
+            if item_id not in items:
+                raise EngineError("unknown_reference", f"no question '{item_id}'", f"{where}.items")
+            if item_id in gates:
+                raise EngineError("duplicate_id", f"question '{item_id}' has two gates", f"{where}.items")
+            gates[item_id] = gate
+        gate_list.append(gate)
+    from dataclasses import replace
+
+    content = replace(content, gates=gates, gate_rules=tuple(gate_list))
+    from .references import check_references
+
+    check_references(content, by_id)
+    return content
+
+
+def _pathway(doc: Mapping[str, Any], where: str) -> Rule:
+    r = rule(doc, where)
+    need(r.data, "id", where)
+    elig = r.data.get("eligibility")
+    if elig is not None:
+        data = dict(r.data)
+        data["eligibility"] = rule(elig, f"{where}.eligibility", cond_key="candidate_when")
+        r = Rule(r.id, r.when, r.rationale, r.sources, r.evidence, data)
+    return r
+
+
+__all__ = ["build", "MEDICINE_STATUSES"]
