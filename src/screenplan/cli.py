@@ -49,7 +49,9 @@ def read_answers(path: str) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise EngineError("bad_json", f"not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})", path) from None
+        raise EngineError(
+            "bad_json", f"not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})", path
+        ) from None
     except ValueError as exc:
         raise EngineError("bad_json", str(exc), path) from None
 

@@ -8,6 +8,17 @@ from .plan import ENGINE_VERSION, Decision, build_plan, decide
 from .timing import estimate_seconds, simulate
 
 __all__ = [
-    "ENGINE_VERSION", "Content", "Decision", "EngineError", "Item", "build_plan", "check_pass", "check_value",
-    "decide", "estimate_seconds", "load_content", "next_item", "simulate",
+    "ENGINE_VERSION",
+    "Content",
+    "Decision",
+    "EngineError",
+    "Item",
+    "build_plan",
+    "check_pass",
+    "check_value",
+    "decide",
+    "estimate_seconds",
+    "load_content",
+    "next_item",
+    "simulate",
 ]

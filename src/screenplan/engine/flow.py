@@ -25,7 +25,9 @@ def check_value(content: Content, item: Item, value: Any, answers: Mapping[str, 
     """
     if item.type == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise EngineError("bad_value", f"expected a whole number from {item.min} to {item.max}, got {value!r}", item.id)
+            raise EngineError(
+                "bad_value", f"expected a whole number from {item.min} to {item.max}, got {value!r}", item.id
+            )
         assert item.min is not None and item.max is not None
         if not item.min <= value <= item.max:
             raise EngineError("bad_value", f"{value} is out of range ({item.min} to {item.max})", item.id)

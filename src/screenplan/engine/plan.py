@@ -106,13 +106,19 @@ def decide(content: Content, answers: Mapping[str, Any]) -> Decision:
             fired.append(r.id)
             break
     return Decision(
-        answers=clean, facts=facts,
+        answers=clean,
+        facts=facts,
         findings=tuple(str(f.data["id"]) for f in content.findings if facts.findings[str(f.data["id"])]),
-        safety=content.safety_levels[facts.safety], contraindications=cis,
-        medicines=dict(facts.medicines), medicine_reasons=reasons,
-        pathway=str(primary.data["id"]), eligibility=eligibility,
+        safety=content.safety_levels[facts.safety],
+        contraindications=cis,
+        medicines=dict(facts.medicines),
+        medicine_reasons=reasons,
+        pathway=str(primary.data["id"]),
+        eligibility=eligibility,
         also=tuple(str(p.data["id"]) for p in matching[1:] if p.data["id"] != "wellbeing"),
-        priority=priority, checks=tuple(str(c.data["id"]) for c in checks), fired=tuple(fired),
+        priority=priority,
+        checks=tuple(str(c.data["id"]) for c in checks),
+        fired=tuple(fired),
     )
 
 

@@ -33,11 +33,17 @@ class Checker:
         self.finding_ids = [str(f.data["id"]) for f in content.findings]
         self.medicine_ids = [str(m.data["id"]) for m in content.medicines]
 
-    def condition(self, cond: Condition, where: str, allowed: str, findings_before: int | None = None,
-                  items_before: int | None = None) -> None:
+    def condition(
+        self,
+        cond: Condition,
+        where: str,
+        allowed: str,
+        findings_before: int | None = None,
+        items_before: int | None = None,
+    ) -> None:
         """Check one condition; `allowed` lists the kinds of fact available at that stage."""
         for ref in _walk(cond):
-            (kind, ref_id), = references(ref)
+            ((kind, ref_id),) = references(ref)
             if kind not in allowed:
                 raise EngineError("reference_order", f"a {kind} is not known yet at this point", where)
             op, value = ref.get("op", "exists"), ref.get("value", True)
@@ -110,8 +116,9 @@ def check_references(content: Content, files: Mapping[str, tuple[str, Instrument
         for it in inst.items:
             for opt in it.options:
                 if opt.show_when:
-                    ck.condition(opt.show_when, f"{name}: {it.id}.{opt.value}.show_when", "item",
-                                 items_before=ck.order[it.id])
+                    ck.condition(
+                        opt.show_when, f"{name}: {it.id}.{opt.value}.show_when", "item", items_before=ck.order[it.id]
+                    )
         _translations(content, inst, name)
     for n, f in enumerate(content.findings):
         ck.rule(f, f"finding {f.data['id']} ({f.id})", "item score band finding", findings_before=n)
@@ -134,8 +141,9 @@ def check_references(content: Content, files: Mapping[str, tuple[str, Instrument
     for r in content.contraindications:
         ck.rule(r, f"rules.yaml: {r.id}", "item score band finding")
         if r.data.get("medicine") not in meds or r.data.get("kind") not in ("absolute", "relative"):
-            raise EngineError("bad_value", "medicine must be a listed medicine; kind absolute or relative",
-                              f"rules.yaml: {r.id}")
+            raise EngineError(
+                "bad_value", "medicine must be a listed medicine; kind absolute or relative", f"rules.yaml: {r.id}"
+            )
     for r in content.medicines:
         ck.rule(r, f"rules.yaml: {r.id}", "item score band finding")
     for r in content.pathways:
@@ -156,20 +164,25 @@ def _score_range(content: Content, score_id: str, where: str) -> None:
         a, b = content.items[item_id].point_range()
         lo, hi = lo + a, hi + b
     if (lo, hi) != s.range:
-        raise EngineError("score_range_mismatch",
-                          f"score '{score_id}' declares range {list(s.range)} but its items sum to [{lo}, {hi}]", where)
+        raise EngineError(
+            "score_range_mismatch",
+            f"score '{score_id}' declares range {list(s.range)} but its items sum to [{lo}, {hi}]",
+            where,
+        )
 
 
 def _translations(content: Content, inst: Instrument, where: str) -> None:
     for lang, tr in inst.translations.items():
-        for item_id in (tr.get("items") or {}):
+        for item_id in tr.get("items") or {}:
             if item_id not in content.items or content.items[item_id].instrument != inst.id:
-                raise EngineError("unknown_reference", f"translation of unknown question '{item_id}'",
-                                  f"{where}: translations.{lang}")
+                raise EngineError(
+                    "unknown_reference", f"translation of unknown question '{item_id}'", f"{where}: translations.{lang}"
+                )
         for item in inst.items:
             if item.id not in (tr.get("items") or {}):
-                raise EngineError("missing_text", f"the {lang} translation lacks '{item.id}'",
-                                  f"{where}: translations.{lang}")
+                raise EngineError(
+                    "missing_text", f"the {lang} translation lacks '{item.id}'", f"{where}: translations.{lang}"
+                )
 
 
 def _texts(content: Content) -> None:

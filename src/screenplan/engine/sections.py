@@ -47,18 +47,23 @@ def sections(content: Content, d: Decision, lang: str) -> list[Section]:
     if meds["items"]:
         out.append(meds)
     out += [_checks(t, d), _timeline(t, d)]
-    return [crisis, *out, _support(content, t, d)] if d.priority == "crisis" else [*out, crisis, _support(content, t, d)]
+    return (
+        [crisis, *out, _support(content, t, d)] if d.priority == "crisis" else [*out, crisis, _support(content, t, d)]
+    )
 
 
-def _section(t: Text, sid: str, body: list[str] | None = None, items: list[dict[str, Any]] | None = None,
-             **extra: Any) -> Section:
+def _section(
+    t: Text, sid: str, body: list[str] | None = None, items: list[dict[str, Any]] | None = None, **extra: Any
+) -> Section:
     return {"id": sid, "title": t("sections", sid), "body": body or [], "items": items or [], **extra}
 
 
 def _crisis(t: Text, d: Decision) -> Section:
     intro = t("crisis", "youth") if d.pathway == "out_of_scope" else t("crisis", d.safety)
-    items = [{"id": r["id"], "title": r["name"], "text": r["detail"], "href": r["href"], "details": []}
-             for r in t("crisis", "resources")]
+    items = [
+        {"id": r["id"], "title": r["name"], "text": r["detail"], "href": r["href"], "details": []}
+        for r in t("crisis", "resources")
+    ]
     return _section(t, "crisis", [intro], items, level=d.safety)
 
 
@@ -74,16 +79,31 @@ def _score_item(content: Content, t: Text, d: Decision, key: str) -> dict[str, A
     layer = "surface" if key in SURFACE else "beneath"
     if key == "drugs":
         used = "drug_use" in d.findings
-        return {"id": key, "title": t("iceberg", "scores", key), "layer": layer, "severity": 2 if used else 0,
-                "score": None, "band": None, "text": t("iceberg", "drugs_yes" if used else "drugs_no"), "details": []}
+        return {
+            "id": key,
+            "title": t("iceberg", "scores", key),
+            "layer": layer,
+            "severity": 2 if used else 0,
+            "score": None,
+            "band": None,
+            "text": t("iceberg", "drugs_yes" if used else "drugs_no"),
+            "details": [],
+        }
     summary = score_summary(content, d, key)
     if key == "audit" and summary["total"] is None:
         auditc = d.facts.score("auditc")
         n = auditc.lo if auditc else 0
         pos = "auditc_positive" in d.findings
-        return {"id": "auditc", "title": t("iceberg", "scores", "auditc"), "layer": layer, "severity": 1 if pos else 0,
-                "score": str(n), "band": None, "details": [],
-                "text": t("iceberg", "auditc_pos" if pos else "auditc_neg", n=n)}
+        return {
+            "id": "auditc",
+            "title": t("iceberg", "scores", "auditc"),
+            "layer": layer,
+            "severity": 1 if pos else 0,
+            "score": str(n),
+            "band": None,
+            "details": [],
+            "text": t("iceberg", "auditc_pos" if pos else "auditc_neg", n=n),
+        }
     score = content.scores[key]
     if summary["total"] is not None:
         shown = str(summary["total"])
@@ -97,8 +117,16 @@ def _score_item(content: Content, t: Text, d: Decision, key: str) -> dict[str, A
     elif summary["bound"] and summary["bound"].startswith(">="):
         severity = 2
     meaning = band.meaning if band else _finding_text(content, t, d, key)
-    return {"id": key, "title": t("iceberg", "scores", key), "layer": layer, "severity": severity,
-            "score": shown, "band": band.label if band else t("iceberg", "no_band"), "text": meaning, "details": []}
+    return {
+        "id": key,
+        "title": t("iceberg", "scores", key),
+        "layer": layer,
+        "severity": severity,
+        "score": shown,
+        "band": band.label if band else t("iceberg", "no_band"),
+        "text": meaning,
+        "details": [],
+    }
 
 
 def _finding_text(content: Content, t: Text, d: Decision, key: str) -> str:
@@ -112,8 +140,15 @@ def _finding_text(content: Content, t: Text, d: Decision, key: str) -> str:
 
 def _why(content: Content, d: Decision) -> list[dict[str, Any]]:
     rules = {r.id: r for r in content.rules()}
-    return [{"rule": rid, "text": rules[rid].rationale, "evidence": rules[rid].evidence,
-             "sources": list(rules[rid].sources)} for rid in d.fired]
+    return [
+        {
+            "rule": rid,
+            "text": rules[rid].rationale,
+            "evidence": rules[rid].evidence,
+            "sources": list(rules[rid].sources),
+        }
+        for rid in d.fired
+    ]
 
 
 def _pathway(content: Content, t: Text, d: Decision) -> Section:
@@ -122,12 +157,25 @@ def _pathway(content: Content, t: Text, d: Decision) -> Section:
         body.append(t("eligibility", d.eligibility))
     if d.pathway == "depression_care" and d.medicines.get("ketamine") in ("consider", "clinician_review"):
         body.append(t("ketamine_evaluation"))
-    if d.pathway == "alcohol_medication" and "consider" not in (d.medicines.get("naltrexone"), d.medicines.get("acamprosate")):
+    if d.pathway == "alcohol_medication" and "consider" not in (
+        d.medicines.get("naltrexone"),
+        d.medicines.get("acamprosate"),
+    ):
         body.append(t("second_line"))
-    also = [{"id": p, "title": t("pathways", p, "name"), "text": t("pathways", p, "summary"), "details": []}
-            for p in d.also]
-    return _section(t, "pathway", body, also, primary=d.pathway, eligibility=d.eligibility,
-                    also_intro=t("also_intro") if also else "", why_intro=t("why_intro"), why=_why(content, d))
+    also = [
+        {"id": p, "title": t("pathways", p, "name"), "text": t("pathways", p, "summary"), "details": []} for p in d.also
+    ]
+    return _section(
+        t,
+        "pathway",
+        body,
+        also,
+        primary=d.pathway,
+        eligibility=d.eligibility,
+        also_intro=t("also_intro") if also else "",
+        why_intro=t("why_intro"),
+        why=_why(content, d),
+    )
 
 
 def _fit(t: Text, d: Decision) -> Section:
@@ -154,37 +202,56 @@ def _medicines(content: Content, t: Text, d: Decision) -> Section:
         if status == "not_indicated":
             continue
         reasons = [r.rationale for r in d.medicine_reasons[mid]] or [t("status_reason_none")]
-        items.append({
-            "id": mid, "title": t("medicines", mid, "name"), "status": status,
-            "text": t("statuses", status), "what": t("medicines", mid, "what"),
-            "reasons": reasons, "rules": [m.id] + [r.id for r in d.medicine_reasons[mid]],
-            "details": list(t("medicines", mid, "safety")),
-            "evidence": m.evidence, "sources": list(m.sources),
-        })
+        items.append(
+            {
+                "id": mid,
+                "title": t("medicines", mid, "name"),
+                "status": status,
+                "text": t("statuses", status),
+                "what": t("medicines", mid, "what"),
+                "reasons": reasons,
+                "rules": [m.id] + [r.id for r in d.medicine_reasons[mid]],
+                "details": list(t("medicines", mid, "safety")),
+                "evidence": m.evidence,
+                "sources": list(m.sources),
+            }
+        )
     return _section(t, "medicines", [], items)
 
 
 def _checks(t: Text, d: Decision) -> Section:
     items = [{"id": c, "title": t("checks", c, "name"), "text": t("checks", c, "why"), "details": []} for c in d.checks]
     body = [] if items else [t("no_checks")]
-    return _section(t, "checks", body, items,
-                    preparation_intro=t("preparation_intro"), preparation=list(t("preparation")),
-                    questions_intro=t("questions_intro"), questions=list(t("questions")))
+    return _section(
+        t,
+        "checks",
+        body,
+        items,
+        preparation_intro=t("preparation_intro"),
+        preparation=list(t("preparation")),
+        questions_intro=t("questions_intro"),
+        questions=list(t("questions")),
+    )
 
 
 def _timeline(t: Text, d: Decision) -> Section:
     phases = []
     for phase in ("stabilization", "active", "maintenance"):
         info = t("timeline", "phases", phase)
-        phases.append({"id": phase, "title": f"{info['weeks']} · {info['title']}", "text": "",
-                       "details": list(t("timeline", "steps", d.pathway, phase))})
+        phases.append(
+            {
+                "id": phase,
+                "title": f"{info['weeks']} · {info['title']}",
+                "text": "",
+                "details": list(t("timeline", "steps", d.pathway, phase)),
+            }
+        )
     readiness = int(d.answers.get("readiness", 0))
     band = "low" if readiness <= 3 else "medium" if readiness <= 6 else "high"
     steps = list(t("first_steps", band))
     if d.answers.get("support") == "no":
         steps.insert(0, t("no_support_first"))
-    return _section(t, "timeline", [], phases, this_week_intro=t("this_week_intro"), this_week=steps,
-                    readiness=band)
+    return _section(t, "timeline", [], phases, this_week_intro=t("this_week_intro"), this_week=steps, readiness=band)
 
 
 def _support(content: Content, t: Text, d: Decision) -> Section:
@@ -192,9 +259,24 @@ def _support(content: Content, t: Text, d: Decision) -> Section:
     evidence = []
     for rid in d.fired:
         r = rules[rid]
-        evidence.append({"rule": rid, "level": r.evidence, "level_text": t("evidence_levels", r.evidence),
-                         "text": r.rationale, "sources": [content.sources.get(s, s) for s in r.sources]})
-    items = [{"id": f"resource_{n}", "title": r, "text": "", "details": []}
-             for n, r in enumerate(t("support", "resources"))]
-    return _section(t, "support", [t("support", "intro")], items, evidence_intro=t("evidence_intro"),
-                    evidence=evidence, disclaimer=t("disclaimer"))
+        evidence.append(
+            {
+                "rule": rid,
+                "level": r.evidence,
+                "level_text": t("evidence_levels", r.evidence),
+                "text": r.rationale,
+                "sources": [content.sources.get(s, s) for s in r.sources],
+            }
+        )
+    items = [
+        {"id": f"resource_{n}", "title": r, "text": "", "details": []} for n, r in enumerate(t("support", "resources"))
+    ]
+    return _section(
+        t,
+        "support",
+        [t("support", "intro")],
+        items,
+        evidence_intro=t("evidence_intro"),
+        evidence=evidence,
+        disclaimer=t("disclaimer"),
+    )

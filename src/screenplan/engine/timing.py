@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .content import Content
 from .conditions import evaluate
+from .content import Content
 from .errors import EngineError
 from .flow import check_value, next_item
 from .scoring import Facts, State
@@ -33,7 +33,7 @@ def estimate_seconds(content: Content, asked: Sequence[str], answers: Mapping[st
     2.5
     """
     total = 0.0
-    prev_stem, prev_labels = "", ()
+    prev_stem, prev_labels = "", tuple[str, ...]()
     facts = Facts(content, answers, {k: State.ANSWERED for k in answers if k in content.items})
     for item_id in asked:
         item = content.items[item_id]
@@ -73,4 +73,8 @@ def simulate(content: Content, full_answers: Mapping[str, Any], lang: str = "en"
             raise EngineError("missing_answer", "the flow asks this question but no answer was given", item.id)
         given[item.id] = check_value(content, item, full_answers[item.id], given)
         asked.append(item.id)
-    return {"asked": asked, "seconds": estimate_seconds(content, asked, given), "plan": build_plan(content, given, lang)}
+    return {
+        "asked": asked,
+        "seconds": estimate_seconds(content, asked, given),
+        "plan": build_plan(content, given, lang),
+    }

@@ -9,12 +9,12 @@ Each refusal is an `EngineError` with a code, the file and the path inside it:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from .conditions import check_shape
 from .content import (
     EVIDENCE_LEVELS,
-    MEDICINE_STATUSES,
     NOT_GIVEN,
     Band,
     Content,
@@ -26,6 +26,7 @@ from .content import (
     Score,
 )
 from .errors import EngineError
+from .references import check_references
 
 ITEM_TYPES = ("choice", "integer", "multi")
 
@@ -34,7 +35,7 @@ def need(doc: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, 
     if not isinstance(doc, Mapping) or key not in doc:
         raise EngineError("missing_key", f"'{key}' is required here", where)
     value = doc[key]
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise EngineError("bad_type", f"'{key}' must be {getattr(kind, '__name__', kind)}", f"{where}.{key}")
     return value
 
@@ -88,24 +89,42 @@ def instrument(name: str, doc: Mapping[str, Any]) -> Instrument:
             raise EngineError("missing_key", "a choice or multi question needs options", where)
         if kind == "integer" and ("min" not in it or "max" not in it):
             raise EngineError("missing_key", "an integer question needs min and max", where)
-        items.append(Item(
-            id=need(it, "id", where), instrument=iid, text=str(need(it, "text", where)).strip(),
-            type=kind, options=options, stem=str(it.get("stem", doc.get("stem", ""))).strip(),
-            min=it.get("min"), max=it.get("max"), loinc=it.get("loinc"),
-            safety=bool(it.get("safety", False)), exclusive=it.get("exclusive"), help=it.get("help", ""),
-        ))
+        items.append(
+            Item(
+                id=need(it, "id", where),
+                instrument=iid,
+                text=str(need(it, "text", where)).strip(),
+                type=kind,
+                options=options,
+                stem=str(it.get("stem", doc.get("stem", ""))).strip(),
+                min=it.get("min"),
+                max=it.get("max"),
+                loinc=it.get("loinc"),
+                safety=bool(it.get("safety", False)),
+                exclusive=it.get("exclusive"),
+                help=it.get("help", ""),
+            )
+        )
     scores = tuple(score(iid, s, f"{name}: scores[{n}]") for n, s in enumerate(doc.get("scores") or []))
     findings = tuple(rule(f, f"{name}: findings[{n}]") for n, f in enumerate(doc.get("findings") or []))
     for n, f in enumerate(findings):
         need(f.data, "id", f"{name}: findings[{n}]")
     return Instrument(
-        id=iid, title=need(doc, "title", name), short_title=need(doc, "short_title", name),
-        section=need(doc, "section", name), citation=str(need(doc, "citation", name)).strip(),
-        sources=tuple(need(doc, "sources", name, list)), licence=str(need(doc, "licence", name)).strip(),
+        id=iid,
+        title=need(doc, "title", name),
+        short_title=need(doc, "short_title", name),
+        section=need(doc, "section", name),
+        citation=str(need(doc, "citation", name)).strip(),
+        sources=tuple(need(doc, "sources", name, list)),
+        licence=str(need(doc, "licence", name)).strip(),
         text_source=str(doc.get("text_source", "")).strip(),
         verification_needed=tuple(doc.get("verification_needed") or ()),
-        stem=str(doc.get("stem", "")).strip(), items=tuple(items), scores=scores, findings=findings,
-        translations=doc.get("translations") or {}, loinc=doc.get("loinc"),
+        stem=str(doc.get("stem", "")).strip(),
+        items=tuple(items),
+        scores=scores,
+        findings=findings,
+        translations=doc.get("translations") or {},
+        loinc=doc.get("loinc"),
     )
 
 
@@ -126,9 +145,14 @@ def score(iid: str, doc: Mapping[str, Any], where: str) -> Score:
         raise EngineError("band_gap", f"bands end at {expected - 1}, the range ends at {hi}", f"{where}.bands")
     esc = doc.get("escalate")
     return Score(
-        id=need(doc, "id", where), instrument=iid, label=need(doc, "label", where),
-        items=tuple(need(doc, "items", where, list)), range=(lo, hi), bands=bands,
-        loinc=doc.get("loinc"), escalate=rule(esc, f"{where}.escalate") if esc else None,
+        id=need(doc, "id", where),
+        instrument=iid,
+        label=need(doc, "label", where),
+        items=tuple(need(doc, "items", where, list)),
+        range=(lo, hi),
+        bands=bands,
+        loinc=doc.get("loinc"),
+        escalate=rule(esc, f"{where}.escalate") if esc else None,
     )
 
 
@@ -170,23 +194,36 @@ def build(docs: Mapping[str, Any], digest: str) -> Content:
     safety_doc = need(rules_doc, "safety", "rules.yaml", dict)
     content = Content(
         version=f"{flow.get('version', '0')}.{rules_doc.get('version', '0')}+{digest}",
-        instruments=instruments, items=items, scores=scores, findings=tuple(findings),
+        instruments=instruments,
+        items=items,
+        scores=scores,
+        findings=tuple(findings),
         stop=tuple(rule(r, f"flow.yaml: stop[{n}]") for n, r in enumerate(flow.get("stop") or [])),
-        gates={}, gate_rules=(),
+        gates={},
+        gate_rules=(),
         curtail=tuple(flow.get("curtail") or ()),
-        curtail_rule=Rule("R-FLOW-CURTAIL", {"all": []}, str(flow.get("curtail_rationale", "")).strip(),
-                          tuple(flow.get("curtail_sources") or ()), "A"),
+        curtail_rule=Rule(
+            "R-FLOW-CURTAIL",
+            {"all": []},
+            str(flow.get("curtail_rationale", "")).strip(),
+            tuple(flow.get("curtail_sources") or ()),
+            "A",
+        ),
         safety_levels=tuple(need(safety_doc, "levels", "rules.yaml: safety", list)),
         safety=tuple(rule(r, f"rules.yaml: safety.rules[{n}]") for n, r in enumerate(safety_doc.get("rules") or [])),
         **{
             key: tuple(rule(r, f"rules.yaml: {key}[{n}]") for n, r in enumerate(rules_doc.get(key) or []))
             for key in ("contraindications", "checks", "priority")
         },
-        medicines=tuple(rule(r, f"rules.yaml: medicines[{n}]", cond_key="indicated_when")
-                        for n, r in enumerate(rules_doc.get("medicines") or [])),
-        pathways=tuple(_pathway(r, f"rules.yaml: pathways[{n}]") for n, r in enumerate(rules_doc.get("pathways") or [])),
+        medicines=tuple(
+            rule(r, f"rules.yaml: medicines[{n}]", cond_key="indicated_when")
+            for n, r in enumerate(rules_doc.get("medicines") or [])
+        ),
+        pathways=tuple(
+            _pathway(r, f"rules.yaml: pathways[{n}]") for n, r in enumerate(rules_doc.get("pathways") or [])
+        ),
         sources=dict(docs.get("sources.yaml") or {}),
-        texts={name[len("text/"):-len(".yaml")]: doc for name, doc in docs.items() if name.startswith("text/")},
+        texts={name[len("text/") : -len(".yaml")]: doc for name, doc in docs.items() if name.startswith("text/")},
     )
     gates: dict[str, Gate] = {}
     gate_list = []
@@ -200,11 +237,7 @@ def build(docs: Mapping[str, Any], digest: str) -> Content:
                 raise EngineError("duplicate_id", f"question '{item_id}' has two gates", f"{where}.items")
             gates[item_id] = gate
         gate_list.append(gate)
-    from dataclasses import replace
-
     content = replace(content, gates=gates, gate_rules=tuple(gate_list))
-    from .references import check_references
-
     check_references(content, by_id)
     return content
 
@@ -218,6 +251,3 @@ def _pathway(doc: Mapping[str, Any], where: str) -> Rule:
         data["eligibility"] = rule(elig, f"{where}.eligibility", cond_key="candidate_when")
         r = Rule(r.id, r.when, r.rationale, r.sources, r.evidence, data)
     return r
-
-
-__all__ = ["build", "MEDICINE_STATUSES"]
