@@ -1,7 +1,9 @@
 """The `screenplan` command.
 
+  screenplan serve           apply migrations and serve the site (SQLite by default)
   screenplan plan FILE       the plan JSON for one complete pass of answers
   screenplan simulate FILE   run the adaptive flow with a full answer set as the respondent
+  screenplan manage ARGS     Django's management commands (migrate, check --deploy, …)
 
 FILE may be `-` for standard input. Bad input prints one line on stderr and exits 2.
 """
@@ -64,7 +66,50 @@ def _simulate(args: argparse.Namespace) -> Any:
     return simulate(load_content(), read_answers(args.file), args.lang)
 
 
+def serve(host: str, port: int, workers: int) -> int:
+    """Migrate, then serve with gunicorn (Django and gunicorn load only for this command)."""
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "screenplan.site.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=0)
+    from gunicorn.app.base import BaseApplication
+
+    from .site.wsgi import application
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", None)  # request lines could carry a private link token
+            self.cfg.set("errorlog", "-")
+
+        def load(self) -> Any:
+            return application
+
+    url_host = f"[{host}]" if ":" in host else host
+    print(f"Screenplan is running at http://{url_host}:{port}/  (press Ctrl+C to stop)", flush=True)
+    Server().run()
+    return 0
+
+
+def manage(args: Sequence[str]) -> int:
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "screenplan.site.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["screenplan manage", *args])
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["manage"]:
+        return manage(argv[1:])
     parser = _Parser(prog="screenplan", description="Screenplan: the 2-minute screen and its recovery plan.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     commands: dict[str, Callable[[argparse.Namespace], Any]] = {"plan": _plan, "simulate": _simulate}
@@ -76,7 +121,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         p = sub.add_parser(name, help=helps[name], description=helps[name])
         p.add_argument("file", help="a JSON object mapping item ids to answers, or - for standard input")
         p.add_argument("--lang", default="en", help="language of the plan's text (default: en)")
+    p = sub.add_parser(
+        "serve", help="apply migrations and serve the site", description="apply migrations and serve the site"
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2)
+    sub.add_parser("manage", help="run a Django management command (screenplan manage --help)")
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve(args.host, args.port, args.workers)
     try:
         result = commands[args.command](args)
     except EngineError as exc:

@@ -1,7 +1,7 @@
 """Generate docs/instruments.md and docs/rules.md from the content, so they cannot drift.
 
-  python -m screenplan.docgen          rewrite the files
-  python -m screenplan.docgen --check  exit 1 if a checked-in file differs (CI runs this)
+python -m screenplan.docgen          rewrite the files
+python -m screenplan.docgen --check  exit 1 if a checked-in file differs (CI runs this)
 """
 
 from __future__ import annotations
@@ -35,9 +35,19 @@ def _cell(text: Any) -> str:
 
 
 def instruments_md(content: Content) -> str:
-    out = ["# Instruments", "", "Generated from `src/screenplan/content/` by `python -m screenplan.docgen`; do not edit.", ""]
+    out = [
+        "# Instruments",
+        "",
+        "Generated from `src/screenplan/content/` by `python -m screenplan.docgen`; do not edit.",
+        "",
+    ]
     for inst in content.instruments:
-        out += [f"## {inst.title} (`{inst.id}`)", "", f"- Section: {inst.section}", f"- Citation: {_cell(inst.citation)}"]
+        out += [
+            f"## {inst.title} (`{inst.id}`)",
+            "",
+            f"- Section: {inst.section}",
+            f"- Citation: {_cell(inst.citation)}",
+        ]
         out += [f"- Licence: {_cell(inst.licence)}", f"- Text source: {_cell(inst.text_source)}"]
         langs = ", ".join(sorted(inst.translations)) or "none"
         out += [f"- Translations: {langs}"]
@@ -50,7 +60,8 @@ def instruments_md(content: Content) -> str:
                 answers = f"whole number {it.min}-{it.max}"
             else:
                 answers = "; ".join(
-                    f"{o.label} = `{o.value}`" + (f" ({o.points})" if o.points is not None and o.points != o.value else "")
+                    f"{o.label} = `{o.value}`"
+                    + (f" ({o.points})" if o.points is not None and o.points != o.value else "")
                     for o in it.options
                 )
             gate = content.gates.get(it.id)
@@ -71,12 +82,20 @@ def instruments_md(content: Content) -> str:
 
 def rules_md(content: Content) -> str:
     out = ["# Rules", "", "Generated from `src/screenplan/content/` by `python -m screenplan.docgen`; do not edit.", ""]
-    out += ["Evidence levels: A randomized trials or a validated instrument; B guideline or limited trials;",
-            "C expert consensus or program policy; E emerging and investigational.", ""]
+    out += [
+        "Evidence levels: A randomized trials or a validated instrument; B guideline or limited trials;",
+        "C expert consensus or program policy; E emerging and investigational.",
+        "",
+    ]
     flow_rules = [*content.stop, *(g.rule for g in content.gate_rules)]
     groups = [("Flow", flow_rules), ("Plan", content.rules())]
     for title, rules in groups:
-        out += [f"## {title}", "", "| rule | outcome | when | evidence | sources | rationale |", "|---|---|---|---|---|---|"]
+        out += [
+            f"## {title}",
+            "",
+            "| rule | outcome | when | evidence | sources | rationale |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in rules:
             outcome = ", ".join(f"{k}={v}" for k, v in r.data.items() if isinstance(v, (str, int)))
             out.append(

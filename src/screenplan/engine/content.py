@@ -48,6 +48,7 @@ class Item:
     safety: bool = False
     exclusive: str | None = None
     help: str = ""
+    option_set: str = ""  # the shared option set's name, which translations refer to
 
     def option(self, value: Any) -> Option | None:
         for opt in self.options:

@@ -147,3 +147,20 @@ def check_pass(content: Content, answers: Mapping[str, Any]) -> tuple[dict[str, 
         if state in (State.SKIPPED, State.IMPLIED) and item_id in clean:
             raise EngineError("not_asked", "the flow does not ask this question given the other answers", item_id)
     return clean, states
+
+
+def safety_so_far(content: Content, answers: Mapping[str, Any]) -> str:
+    """The safety level the answers given so far already establish (for crisis pages).
+
+    A level counts only once it is certain: "yes" to ASQ 1 makes it non_acute at once, even
+    though ASQ 2-4 are still to come.
+
+    >>> from screenplan.engine.content import load_content
+    >>> safety_so_far(load_content(), {"age": 30, "phq9_9": 1})
+    'non_acute'
+    """
+    facts = Facts(content, answers, {k: State.ANSWERED for k in answers if k in content.items})
+    for r in content.safety:
+        if evaluate(r.when, facts) is True:
+            return str(r.data["level"])
+    return content.safety_levels[0]

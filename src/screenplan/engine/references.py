@@ -178,10 +178,15 @@ def _translations(content: Content, inst: Instrument, where: str) -> None:
                 raise EngineError(
                     "unknown_reference", f"translation of unknown question '{item_id}'", f"{where}: translations.{lang}"
                 )
-        for item in inst.items:
-            if item.id not in (tr.get("items") or {}):
+        # A translation may cover only some questions (the others show in English with a
+        # note); each translated option list must match its set's length.
+        for set_name, labels in (tr.get("options") or {}).items():
+            sizes = {len(i.options) for i in inst.items if i.option_set == set_name}
+            if sizes != {len(labels)}:
                 raise EngineError(
-                    "missing_text", f"the {lang} translation lacks '{item.id}'", f"{where}: translations.{lang}"
+                    "bad_value",
+                    f"option set '{set_name}' has no {len(labels)}-answer match",
+                    f"{where}: translations.{lang}",
                 )
 
 

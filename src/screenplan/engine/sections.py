@@ -82,6 +82,7 @@ def _score_item(content: Content, t: Text, d: Decision, key: str) -> dict[str, A
         return {
             "id": key,
             "title": t("iceberg", "scores", key),
+            "short": t("iceberg", "short", key),
             "layer": layer,
             "severity": 2 if used else 0,
             "score": None,
@@ -97,6 +98,7 @@ def _score_item(content: Content, t: Text, d: Decision, key: str) -> dict[str, A
         return {
             "id": "auditc",
             "title": t("iceberg", "scores", "auditc"),
+            "short": t("iceberg", "short", "auditc"),
             "layer": layer,
             "severity": 1 if pos else 0,
             "score": str(n),
@@ -120,6 +122,7 @@ def _score_item(content: Content, t: Text, d: Decision, key: str) -> dict[str, A
     return {
         "id": key,
         "title": t("iceberg", "scores", key),
+        "short": t("iceberg", "short", key),
         "layer": layer,
         "severity": severity,
         "score": shown,

@@ -74,6 +74,7 @@ def instrument(name: str, doc: Mapping[str, Any]) -> Instrument:
     for n, it in enumerate(need(doc, "items", name, list)):
         where = f"{name}: items[{n}]"
         opts = it.get("options", [])
+        set_name = opts if isinstance(opts, str) else ""
         if isinstance(opts, str):
             if opts not in option_sets:
                 raise EngineError("unknown_reference", f"no option set '{opts}' in option_sets", where)
@@ -103,6 +104,7 @@ def instrument(name: str, doc: Mapping[str, Any]) -> Instrument:
                 safety=bool(it.get("safety", False)),
                 exclusive=it.get("exclusive"),
                 help=it.get("help", ""),
+                option_set=set_name,
             )
         )
     scores = tuple(score(iid, s, f"{name}: scores[{n}]") for n, s in enumerate(doc.get("scores") or []))

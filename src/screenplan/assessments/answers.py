@@ -1,0 +1,66 @@
+"""Reading one answer from a submitted form, and keeping a set of answers consistent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from screenplan.engine import Content, EngineError, Item, check_value
+from screenplan.engine.flow import walk
+from screenplan.engine.scoring import State
+
+
+class AnswerError(Exception):
+    """A submitted answer that cannot be stored; the message is for the person."""
+
+
+def read_answer(content: Content, item: Item, post: QueryDict, answers: dict[str, Any]) -> Any:
+    """The answer in the engine's form, validated by the engine; AnswerError otherwise."""
+    raw = post.getlist("value")
+    if item.type == "integer":
+        text = raw[0].strip() if raw else ""
+        if not text:
+            raise AnswerError(_("Please enter a number."))
+        try:
+            value: Any = int(text)
+        except ValueError:
+            raise AnswerError(_("Please enter a whole number, such as 34.")) from None
+    elif item.type == "choice":
+        if len(raw) != 1:
+            raise AnswerError(_("Please choose one answer."))
+        value = next((o.value for o in item.options if str(o.value) == raw[0]), raw[0])
+    else:
+        if not raw:
+            raise AnswerError(_("Please choose at least one answer, or “None of these”."))
+        value = [next((o.value for o in item.options if str(o.value) == r), r) for r in raw]
+    try:
+        return check_value(content, item, value, answers)
+    except EngineError:
+        if item.type == "integer":
+            raise AnswerError(
+                _("Please enter a number from %(min)s to %(max)s.") % {"min": item.min, "max": item.max}
+            ) from None
+        if item.exclusive and isinstance(value, list) and item.exclusive in value:
+            raise AnswerError(_("“None of these” cannot be combined with other answers.")) from None
+        raise AnswerError(_("That answer is not one of the choices. Please choose again.")) from None
+
+
+def consistent(content: Content, answers: dict[str, Any]) -> dict[str, Any]:
+    """Drop answers that an edit made invalid or unasked (a gate closed, an option hidden)."""
+    current = dict(answers)
+    for _pass in range(3):
+        clean: dict[str, Any] = {}
+        for item_id, item in content.items.items():
+            if item_id in current:
+                try:
+                    clean[item_id] = check_value(content, item, current[item_id], clean)
+                except EngineError:
+                    continue
+        states = walk(content, clean)
+        clean = {k: v for k, v in clean.items() if states.get(k) not in (State.SKIPPED, State.IMPLIED)}
+        if clean == current:
+            return clean
+        current = clean
+    return current

@@ -1,0 +1,81 @@
+"""One respondent's screen: answers (encrypted), progress, and the plan computed from them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from screenplan.crypto import open_sealed, seal
+from screenplan.engine import ENGINE_VERSION, build_plan, load_content
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Assessment(models.Model):
+    """A screen in progress or finished. Answers and plan are sealed; nothing else is personal."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress"
+        COMPLETE = "complete"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
+    language = models.CharField(max_length=8, default="en")
+    # The resume link's token is never stored: only its SHA-256 (it has 256 random bits).
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    answers_sealed = models.BinaryField()
+    revision = models.PositiveIntegerField(default=0)
+    # The highest safety level whose crisis resources were shown, and whether the person
+    # confirmed "I am safe right now" after the acute crisis page.
+    safety_shown = models.CharField(max_length=16, default="none")
+    acute_confirmed = models.BooleanField(default=False)
+    content_version = models.CharField(max_length=64, blank=True)
+    engine_version = models.CharField(max_length=16, blank=True)
+
+    def _context(self, column: str) -> str:
+        return f"assessments.assessment.{column}:{self.public_id}"
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        if not self.answers_sealed:
+            return {}
+        raw = open_sealed(self.answers_sealed, self._context("answers"), settings.DATA_KEYS)
+        data: dict[str, Any] = json.loads(raw)
+        return data
+
+    @answers.setter
+    def answers(self, value: dict[str, Any]) -> None:
+        raw = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+        self.answers_sealed = seal(raw, self._context("answers"), settings.DATA_KEYS)
+
+    def new_token(self) -> str:
+        """Issue a new private link token; the previous link stops working."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = token_hash(token)
+        return token
+
+    def token_matches(self, token: str) -> bool:
+        return self.token_hash is not None and hmac.compare_digest(self.token_hash, token_hash(token))
+
+    def plan(self, lang: str) -> dict[str, Any]:
+        """The plan for the stored answers, computed by the engine (never stored from a client)."""
+        return build_plan(load_content(), self.answers, lang)
+
+    def finish(self) -> None:
+        self.status = self.Status.COMPLETE
+        self.completed_at = timezone.now()
+        self.content_version = load_content().version
+        self.engine_version = ENGINE_VERSION

@@ -1,0 +1,252 @@
+"""The respondent's pages: landing, consent, one question per screen, crisis, results, plan.
+
+The session holds only which screen is the person's; answers live in the database, sealed.
+Every step is saved on the server; a replayed form never stores twice.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from screenplan.engine import load_content, next_item
+from screenplan.engine.flow import safety_so_far
+
+from .answers import AnswerError, consistent, read_answer
+from .models import Assessment
+from .pages import question_context, results_context
+
+SESSION_KEY = "assessment"
+LEVELS = ("none", "non_acute", "acute")
+
+
+def current(request: HttpRequest) -> Assessment | None:
+    public_id = request.session.get(SESSION_KEY)
+    if not public_id:
+        return None
+    return Assessment.objects.filter(public_id=public_id).first()
+
+
+def problem(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    return render(request, "assessments/problem.html", {"message": message}, status=status)
+
+
+def next_step(a: Assessment) -> str:
+    """Crisis resources come before anything else once a risk answer raises the level."""
+    answers = a.answers
+    level = safety_so_far(load_content(), answers)
+    if LEVELS.index(level) > LEVELS.index(a.safety_shown):
+        return reverse("crisis")
+    if a.status == Assessment.Status.COMPLETE:
+        return reverse("results")
+    return reverse("screen")
+
+
+@require_GET
+def landing(request: HttpRequest) -> HttpResponse:
+    return render(request, "assessments/landing.html", {"resume": current(request) is not None})
+
+
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponseBase:
+    if request.method == "GET":
+        return render(request, "assessments/consent.html")
+    if request.POST.get("consent") != "yes":
+        return render(request, "assessments/consent.html", {"error": _("Please confirm to start.")}, status=400)
+    a = Assessment(language=get_language() or "en")
+    a.answers = {}
+    a.save()
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = str(a.public_id)
+    return redirect("screen")
+
+
+@require_http_methods(["GET", "POST"])
+def screen(request: HttpRequest) -> HttpResponseBase:
+    a = current(request)
+    if a is None:
+        return redirect("landing")
+    if request.method == "POST":
+        return _answer(request, a)
+    step = next_step(a)
+    if step != reverse("screen"):
+        return redirect(step)  # crisis resources first, or the results of a finished screen
+    content = load_content()
+    answers = a.answers
+    upcoming = next_item(content, answers)
+    item_id = request.GET.get("item")
+    if item_id:
+        # Back links reach answered questions and the current one, never a future one.
+        if item_id not in content.items or (item_id not in answers and getattr(upcoming, "id", None) != item_id):
+            return problem(request, 404, _("That question is not available. Continue with the current question."))
+        item = content.items[item_id]
+    elif upcoming is None:
+        return redirect("results")
+    else:
+        item = upcoming
+    return render(request, "assessments/question.html", question_context(content, a, item, answers.get(item.id)))
+
+
+def _answer(request: HttpRequest, a: Assessment) -> HttpResponseBase:
+    content = load_content()
+    item_id = request.POST.get("item", "")
+    item = content.items.get(item_id)
+    if item is None:
+        return problem(request, 400, _("That question does not exist."))
+    with transaction.atomic():
+        a = Assessment.objects.select_for_update().get(pk=a.pk)
+        answers = a.answers
+        if a.status == Assessment.Status.COMPLETE:
+            return problem(request, 409, _("This screen is finished, so its answers can no longer be changed."))
+        upcoming = next_item(content, answers)
+        if item_id not in answers and (upcoming is None or upcoming.id != item_id):
+            return problem(request, 409, _("That question is not the current one. Please continue from where you are."))
+        try:
+            value = read_answer(content, item, request.POST, answers)
+        except AnswerError as exc:
+            context = question_context(content, a, item, None, error=str(exc))
+            return render(request, "assessments/question.html", context, status=400)
+        if answers.get(item_id) == value:
+            return redirect(next_step(a))  # a double submit or a replayed form: already stored
+        if request.POST.get("rev") != str(a.revision):
+            return problem(
+                request,
+                409,
+                _("This page was out of date, so nothing was changed. Please check the answer and try again."),
+            )
+        a.answers = consistent(content, {**answers, item_id: value})
+        a.revision += 1
+        if next_item(content, a.answers) is None:
+            a.finish()
+        a.save()
+    return redirect(next_step(a))
+
+
+@require_http_methods(["GET", "POST"])
+def crisis(request: HttpRequest) -> HttpResponseBase:
+    a = current(request)
+    if a is None:
+        return redirect("landing")
+    level = safety_so_far(load_content(), a.answers)
+    if request.method == "POST":
+        with transaction.atomic():
+            a = Assessment.objects.select_for_update().get(pk=a.pk)
+            if level == "acute" and request.POST.get("safe") != "yes":
+                return render(request, "assessments/crisis.html", {"level": level, "error": True}, status=400)
+            a.safety_shown = max(level, a.safety_shown, key=LEVELS.index)
+            a.acute_confirmed = a.acute_confirmed or level == "acute"
+            a.save(update_fields=["safety_shown", "acute_confirmed", "updated_at"])
+        return redirect(next_step(a))
+    return render(request, "assessments/crisis.html", {"level": level})
+
+
+def _finished(request: HttpRequest) -> Assessment | HttpResponseBase:
+    a = current(request)
+    if a is None:
+        return redirect("landing")
+    step = next_step(a)
+    if step != reverse("results"):
+        return redirect(step)
+    return a
+
+
+@require_GET
+def results(request: HttpRequest) -> HttpResponseBase:
+    a = _finished(request)
+    if not isinstance(a, Assessment):
+        return a
+    return render(request, "assessments/results.html", results_context(a, get_language() or "en"))
+
+
+@require_GET
+def plan(request: HttpRequest) -> HttpResponseBase:
+    a = _finished(request)
+    if not isinstance(a, Assessment):
+        return a
+    return render(request, "assessments/plan.html", results_context(a, get_language() or "en"))
+
+
+@require_GET
+def plan_pdf(request: HttpRequest) -> HttpResponseBase:
+    a = _finished(request)
+    if not isinstance(a, Assessment):
+        return a
+    from screenplan.exports.pdf import render as render_pdf
+
+    body = render_pdf(a.plan(get_language() or "en"), get_language() or "en")
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="screenplan-plan.pdf"'
+    return response
+
+
+@require_POST
+def private_link(request: HttpRequest) -> HttpResponseBase:
+    a = current(request)
+    if a is None:
+        return redirect("landing")
+    with transaction.atomic():
+        a = Assessment.objects.select_for_update().get(pk=a.pk)
+        token = a.new_token()
+        a.save(update_fields=["token_hash", "updated_at"])
+    link = request.build_absolute_uri(reverse("resume", args=[token]))
+    return render(request, "assessments/link.html", {"link": link, "back": next_step(a)})
+
+
+@require_GET
+def resume(request: HttpRequest, token: str) -> HttpResponseBase:
+    from .models import token_hash
+
+    a = Assessment.objects.filter(token_hash=token_hash(token)).first()
+    if a is None or not a.token_matches(token):
+        return problem(
+            request,
+            404,
+            _("This link does not work. It may have been replaced by a newer link, or the answers were deleted."),
+        )
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = str(a.public_id)
+    return redirect(next_step(a))  # the token leaves the address bar at once
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest) -> HttpResponseBase:
+    a = current(request)
+    if request.method == "GET":
+        return render(request, "assessments/delete.html", {"has_data": a is not None})
+    if a is not None:
+        a.delete()
+    request.session.flush()
+    return render(request, "assessments/deleted.html")
+
+
+@require_GET
+def about_questions(request: HttpRequest) -> HttpResponse:
+    return render(request, "assessments/about_questions.html", {"instruments": load_content().instruments})
+
+
+@require_GET
+def patterns(request: HttpRequest) -> HttpResponse:
+    from .pages import pattern_context
+
+    return render(request, "assessments/patterns.html", pattern_context(get_language() or "en"))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return problem(request, 403, _("This form has expired. Please go back, reload the page and try again."))
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return problem(request, 404, _("There is no page at this address."))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return problem(request, 500, _("Something went wrong on our side. Your saved answers are safe."))
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return problem(request, 400, _("The request could not be understood."))

@@ -1,0 +1,149 @@
+"""Django settings, read from the environment (see docs/configuration in README.md).
+
+With nothing set, Screenplan runs in development mode on SQLite in SCREENPLAN_DATA_DIR
+(default ./screenplan-data), creating its secret key and data key there on first start.
+SCREENPLAN_PRODUCTION=true requires every secret from the environment instead.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PRODUCTION = env_bool("SCREENPLAN_PRODUCTION")
+DEBUG = env_bool("SCREENPLAN_DEBUG", default=False)
+DATA_DIR = Path(env_str("SCREENPLAN_DATA_DIR", "screenplan-data")).resolve()
+
+
+def _local_secret(name: str, make: str) -> str:
+    """A secret kept in DATA_DIR for development; production must pass it in the environment."""
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"SCREENPLAN_PRODUCTION is on: set {name} in the environment")
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / name.lower()
+    if not path.exists():
+        path.write_text(make, encoding="ascii")
+        path.chmod(0o600)
+    return path.read_text(encoding="ascii").strip()
+
+
+SECRET_KEY = env_str("SCREENPLAN_SECRET_KEY") or _local_secret("SCREENPLAN_SECRET_KEY", secrets.token_urlsafe(50))
+# Keys for answers at rest: base64 AES-256 keys, comma-separated, the first encrypts.
+DATA_KEYS = env_list("SCREENPLAN_DATA_KEYS") or [_local_secret("SCREENPLAN_DATA_KEYS", secrets.token_urlsafe(32))]
+ALLOWED_HOSTS = env_list("SCREENPLAN_ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    "screenplan.assessments",
+]
+
+MIDDLEWARE = [
+    "screenplan.site.security.SecurityHeadersMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "screenplan.site.security.DatabaseUnavailableMiddleware",
+]
+
+ROOT_URLCONF = "screenplan.site.urls"
+WSGI_APPLICATION = "screenplan.site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "screenplan.site.branding.branding",
+            ],
+        },
+    },
+]
+
+_db_url = env_str("DATABASE_URL")
+if _db_url:
+    import dj_database_url
+
+    DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("SCREENPLAN_SQLITE_PATH", str(DATA_DIR / "screenplan.sqlite3")),
+            "OPTIONS": {
+                # Durability first: an answer acknowledged is an answer on disk.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                    "PRAGMA secure_delete=ON; PRAGMA busy_timeout=5000;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 5,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# One cookie: the session. CSRF tokens live in it, the language lives in the URL.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_NAME = "screenplan"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("SCREENPLAN_SESSION_SECONDS", 60 * 60 * 24 * 30)
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_USE_SESSIONS = True
+CSRF_COOKIE_SECURE = PRODUCTION
+CSRF_FAILURE_VIEW = "screenplan.assessments.views.csrf_failure"
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = PRODUCTION and env_bool("SCREENPLAN_SSL_REDIRECT", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SCREENPLAN_BEHIND_PROXY") else None
+SECURE_HSTS_SECONDS = 63072000 if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = env_str("SCREENPLAN_STATIC_ROOT") or None  # whitenoise serves from the apps without it
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Branding: a clinic sets its own name, logo, contact and crisis numbers.
+PROGRAM_NAME = env_str("SCREENPLAN_PROGRAM_NAME", "Screenplan")
+PROGRAM_LOGO_URL = env_str("SCREENPLAN_PROGRAM_LOGO_URL", "")
+PROGRAM_CONTACT = env_str("SCREENPLAN_PROGRAM_CONTACT", "")
+PROGRAM_CONTACT_URL = env_str("SCREENPLAN_PROGRAM_CONTACT_URL", "")
+CRISIS_CALL = env_str("SCREENPLAN_CRISIS_CALL", "988")
+CRISIS_TEXT = env_str("SCREENPLAN_CRISIS_TEXT", "741741")
+CRISIS_TEXT_BODY = env_str("SCREENPLAN_CRISIS_TEXT_BODY", "HOME")
+EMERGENCY = env_str("SCREENPLAN_EMERGENCY", "911")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "screenplan.site.security.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,21 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+from screenplan.assessments import views
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("healthz", healthz),
+    # The private link carries no language prefix: it is pasted from anywhere.
+    path("r/<str:token>/", views.resume, name="resume"),
+    *i18n_patterns(path("", include("screenplan.assessments.urls"))),
+]
+
+handler400 = "screenplan.assessments.views.bad_request"
+handler404 = "screenplan.assessments.views.not_found"
+handler500 = "screenplan.assessments.views.server_error"
