@@ -82,6 +82,8 @@ class Rule:
     sources: tuple[str, ...]
     evidence: str
     data: Mapping[str, Any] = field(default_factory=dict)
+    where: str = ""  # file and path, for error messages
+    cond_key: str = "when"  # the condition's key in the file ("indicated_when" for medicines)
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,21 @@ def load_content(folder: str | None = None) -> Content:
     return parse_files(read_folder(Path(folder) if folder else None))
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a key repeated in one mapping is an error."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} appears twice in one mapping", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_files(files: Mapping[str, str]) -> Content:
     """Build a `Content` from file texts; pure, so tests can break one file and look."""
     from .validate import build  # the checks live beside the data they check
@@ -194,7 +211,7 @@ def parse_files(files: Mapping[str, str]) -> Content:
     docs: dict[str, Any] = {}
     for name, text in files.items():
         try:
-            docs[name] = yaml.safe_load(text)
+            docs[name] = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
         except yaml.YAMLError as exc:
             raise EngineError("yaml_error", f"not valid YAML ({exc})", name) from None
     digest = hashlib.sha256()

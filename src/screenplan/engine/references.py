@@ -96,8 +96,8 @@ class Checker:
                 raise EngineError("missing_source", f"source '{src}' is not in sources.yaml", where)
 
     def rule(self, r: Rule, where: str, allowed: str, findings_before: int | None = None) -> None:
-        self.condition(r.when, where, allowed, findings_before)
-        self.sources(r.sources, where)
+        self.condition(r.when, f"{where}.{r.cond_key}", allowed, findings_before)
+        self.sources(r.sources, f"{where}.sources")
 
 
 def check_references(content: Content, files: Mapping[str, tuple[str, Instrument]]) -> None:
@@ -105,14 +105,14 @@ def check_references(content: Content, files: Mapping[str, tuple[str, Instrument
     seen: dict[str, str] = {}
     for r in content.rules() + [g.rule for g in content.gate_rules] + list(content.stop):
         if r.id in seen:
-            raise EngineError("duplicate_id", f"rule id '{r.id}' is also used in {seen[r.id]}", r.id)
-        seen[r.id] = r.id
+            raise EngineError("duplicate_id", f"rule id '{r.id}' is also used at {seen[r.id]}", f"{r.where}.rule")
+        seen[r.id] = r.where
     for name, inst in files.values():
         ck.sources(inst.sources, name)
-        for s in inst.scores:
-            _score_range(content, s.id, name)
+        for k, s in enumerate(inst.scores):
+            _score_range(content, s.id, f"{name}: scores[{k}]")
             if s.escalate:
-                ck.rule(s.escalate, f"{name}: scores.{s.id}.escalate", "item score band")
+                ck.rule(s.escalate, s.escalate.where, "item score band")
         for it in inst.items:
             for opt in it.options:
                 if opt.show_when:
@@ -121,37 +121,37 @@ def check_references(content: Content, files: Mapping[str, tuple[str, Instrument
                     )
         _translations(content, inst, name)
     for n, f in enumerate(content.findings):
-        ck.rule(f, f"finding {f.data['id']} ({f.id})", "item score band finding", findings_before=n)
+        ck.rule(f, f.where, "item score band finding", findings_before=n)
     if len(set(ck.finding_ids)) != len(ck.finding_ids):
         raise EngineError("duplicate_id", "two findings share an id", "findings")
     for r in content.stop:
-        ck.condition(r.when, f"flow.yaml: {r.id}", "item", items_before=1)
+        ck.condition(r.when, f"{r.where}.when", "item", items_before=1)
     for g in content.gate_rules:
         first = min(ck.order[i] for i in g.items)
-        ck.condition(g.rule.when, f"flow.yaml: {g.rule.id}", "item score", items_before=first)
-        ck.sources(g.rule.sources, f"flow.yaml: {g.rule.id}")
+        ck.condition(g.rule.when, f"{g.rule.where}.when", "item score", items_before=first)
+        ck.sources(g.rule.sources, f"{g.rule.where}.sources")
     for iid in content.curtail:
         if iid not in files:
             raise EngineError("unknown_reference", f"no instrument '{iid}' to curtail", "flow.yaml: curtail")
     for r in content.safety:
-        ck.rule(r, f"rules.yaml: {r.id}", "item score finding")
+        ck.rule(r, r.where, "item score finding")
         if r.data.get("level") not in content.safety_levels:
-            raise EngineError("bad_value", "level must be one of safety.levels", f"rules.yaml: {r.id}")
+            raise EngineError("bad_value", "level must be one of safety.levels", r.where)
     meds = set(ck.medicine_ids)
     for r in content.contraindications:
-        ck.rule(r, f"rules.yaml: {r.id}", "item score band finding")
-        if r.data.get("medicine") not in meds or r.data.get("kind") not in ("absolute", "relative"):
-            raise EngineError(
-                "bad_value", "medicine must be a listed medicine; kind absolute or relative", f"rules.yaml: {r.id}"
-            )
+        ck.rule(r, r.where, "item score band finding")
+        if r.data.get("medicine") not in meds:
+            raise EngineError("unknown_reference", f"no medicine '{r.data.get('medicine')}'", f"{r.where}.medicine")
+        if r.data.get("kind") not in ("absolute", "relative"):
+            raise EngineError("bad_value", "kind must be absolute or relative", f"{r.where}.kind")
     for r in content.medicines:
-        ck.rule(r, f"rules.yaml: {r.id}", "item score band finding")
+        ck.rule(r, r.where, "item score band finding")
     for r in content.pathways:
-        ck.rule(r, f"rules.yaml: {r.id}", "item score band finding medicine")
+        ck.rule(r, r.where, "item score band finding medicine")
         if r.data.get("eligibility"):
-            ck.rule(r.data["eligibility"], f"rules.yaml: {r.id}.eligibility", "item score band finding medicine")
+            ck.rule(r.data["eligibility"], r.data["eligibility"].where, "item score band finding medicine")
     for r in [*content.checks, *content.priority]:
-        ck.rule(r, f"rules.yaml: {r.id}", "item score band finding medicine")
+        ck.rule(r, r.where, "item score band finding medicine")
     _texts(content)
 
 

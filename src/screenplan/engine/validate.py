@@ -29,6 +29,27 @@ from .errors import EngineError
 from .references import check_references
 
 ITEM_TYPES = ("choice", "integer", "multi")
+ITEM_KEYS = {"id", "text", "type", "options", "stem", "min", "max", "unit", "loinc", "safety", "exclusive", "help"}
+INSTRUMENT_KEYS = {
+    "id",
+    "title",
+    "short_title",
+    "section",
+    "citation",
+    "sources",
+    "licence",
+    "text_source",
+    "verification_needed",
+    "stem",
+    "option_sets",
+    "items",
+    "scores",
+    "findings",
+    "translations",
+    "loinc",
+}
+SCORE_KEYS = {"id", "label", "items", "range", "bands", "loinc", "escalate"}
+BAND_KEYS = {"id", "min", "max", "label", "meaning"}
 
 
 def need(doc: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, ...] = str) -> Any:
@@ -40,25 +61,48 @@ def need(doc: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, 
     return value
 
 
-def rule(doc: Mapping[str, Any], where: str, id_key: str = "rule", cond_key: str = "when") -> Rule:
-    rid = need(doc, id_key, where)
-    when = doc.get(cond_key, {"all": []})
+RULE_KEYS = {"rule", "when", "indicated_when", "candidate_when", "rationale", "sources", "evidence"}
+
+
+def rule(
+    doc: Mapping[str, Any],
+    where: str,
+    cond_key: str = "when",
+    outcome: tuple[str, ...] = (),
+) -> Rule:
+    """A rule: id, condition (required: a missing one must never mean "always"), reasons."""
+    rid = need(doc, "rule", where)
+    extra = set(doc) - RULE_KEYS - set(outcome)
+    if extra:
+        raise EngineError("bad_key", f"unexpected keys {sorted(extra)} (allowed: {sorted(outcome)})", where)
+    when = need(doc, cond_key, where, dict)
     check_shape(when, f"{where}.{cond_key}")
     evidence = doc.get("evidence", "C")
     if evidence not in EVIDENCE_LEVELS:
         raise EngineError("bad_value", f"evidence must be one of {EVIDENCE_LEVELS}", f"{where}.evidence")
-    skip = {id_key, cond_key, "rationale", "sources", "evidence"}
     return Rule(
         id=rid,
         when=when,
         rationale=str(need(doc, "rationale", where)).strip(),
         sources=tuple(need(doc, "sources", where, list)),
         evidence=evidence,
-        data={k: v for k, v in doc.items() if k not in skip},
+        data={k: v for k, v in doc.items() if k in outcome},
+        where=where,
+        cond_key=cond_key,
     )
 
 
+def strict(doc: Any, where: str, allowed: set[str]) -> None:
+    """Refuse misspelled keys (a silent `saftey: true` would let a safety item be skipped)."""
+    if not isinstance(doc, Mapping):
+        raise EngineError("bad_type", "expected a mapping", where)
+    extra = set(doc) - allowed
+    if extra:
+        raise EngineError("bad_key", f"unexpected keys {sorted(extra)} (allowed: {sorted(allowed)})", where)
+
+
 def option(doc: Any, where: str) -> Option:
+    strict(doc, where, {"value", "label", "points", "loinc", "show_when"})
     value = need(doc, "value", where, (int, str))
     points = doc.get("points", value if isinstance(value, int) else None)
     show_when = doc.get("show_when")
@@ -68,11 +112,13 @@ def option(doc: Any, where: str) -> Option:
 
 
 def instrument(name: str, doc: Mapping[str, Any]) -> Instrument:
+    strict(doc, name, INSTRUMENT_KEYS)
     iid = need(doc, "id", name)
     option_sets = doc.get("option_sets") or {}
     items = []
     for n, it in enumerate(need(doc, "items", name, list)):
         where = f"{name}: items[{n}]"
+        strict(it, where, ITEM_KEYS)
         opts = it.get("options", [])
         set_name = opts if isinstance(opts, str) else ""
         if isinstance(opts, str):
@@ -108,7 +154,9 @@ def instrument(name: str, doc: Mapping[str, Any]) -> Instrument:
             )
         )
     scores = tuple(score(iid, s, f"{name}: scores[{n}]") for n, s in enumerate(doc.get("scores") or []))
-    findings = tuple(rule(f, f"{name}: findings[{n}]") for n, f in enumerate(doc.get("findings") or []))
+    findings = tuple(
+        rule(f, f"{name}: findings[{n}]", outcome=("id", "label")) for n, f in enumerate(doc.get("findings") or [])
+    )
     for n, f in enumerate(findings):
         need(f.data, "id", f"{name}: findings[{n}]")
     return Instrument(
@@ -131,11 +179,24 @@ def instrument(name: str, doc: Mapping[str, Any]) -> Instrument:
 
 
 def score(iid: str, doc: Mapping[str, Any], where: str) -> Score:
-    lo, hi = need(doc, "range", where, list)
-    bands = tuple(
-        Band(need(b, "id", f"{where}.bands[{k}]"), b["min"], b["max"], b["label"], b["meaning"])
-        for k, b in enumerate(doc.get("bands") or [])
-    )
+    strict(doc, where, SCORE_KEYS)
+    rng = need(doc, "range", where, list)
+    if len(rng) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in rng):
+        raise EngineError("bad_type", "range must be two whole numbers [low, high]", f"{where}.range")
+    lo, hi = rng
+    bands = []
+    for k, b in enumerate(doc.get("bands") or []):
+        bw = f"{where}.bands[{k}]"
+        strict(b, bw, BAND_KEYS)
+        bands.append(
+            Band(
+                need(b, "id", bw),
+                need(b, "min", bw, int),
+                need(b, "max", bw, int),
+                need(b, "label", bw),
+                need(b, "meaning", bw),
+            )
+        )
     expected = lo
     for k, b in enumerate(bands):
         if b.min > expected:
@@ -152,9 +213,9 @@ def score(iid: str, doc: Mapping[str, Any], where: str) -> Score:
         label=need(doc, "label", where),
         items=tuple(need(doc, "items", where, list)),
         range=(lo, hi),
-        bands=bands,
+        bands=tuple(bands),
         loinc=doc.get("loinc"),
-        escalate=rule(esc, f"{where}.escalate") if esc else None,
+        escalate=rule(esc, f"{where}.escalate", outcome=("band",)) if esc else None,
     )
 
 
@@ -183,14 +244,14 @@ def build(docs: Mapping[str, Any], digest: str) -> Content:
     findings: list[Rule] = []
     for inst in instruments:
         name = by_id[inst.id][0]
-        for it in inst.items:
+        for k, it in enumerate(inst.items):
             if it.id in items:
-                raise EngineError("duplicate_id", f"question id '{it.id}' is used twice", name)
+                raise EngineError("duplicate_id", f"question id '{it.id}' is used twice", f"{name}: items[{k}].id")
             items[it.id] = it
-        for s in inst.scores:
-            if s.id in scores:
-                raise EngineError("duplicate_id", f"score id '{s.id}' is used twice", name)
-            scores[s.id] = s
+        for k, sc in enumerate(inst.scores):
+            if sc.id in scores:
+                raise EngineError("duplicate_id", f"score id '{sc.id}' is used twice", f"{name}: scores[{k}].id")
+            scores[sc.id] = sc
         findings.extend(inst.findings)
 
     safety_doc = need(rules_doc, "safety", "rules.yaml", dict)
@@ -212,13 +273,22 @@ def build(docs: Mapping[str, Any], digest: str) -> Content:
             "A",
         ),
         safety_levels=tuple(need(safety_doc, "levels", "rules.yaml: safety", list)),
-        safety=tuple(rule(r, f"rules.yaml: safety.rules[{n}]") for n, r in enumerate(safety_doc.get("rules") or [])),
+        safety=tuple(
+            rule(r, f"rules.yaml: safety.rules[{n}]", outcome=("level",))
+            for n, r in enumerate(safety_doc.get("rules") or [])
+        ),
         **{
-            key: tuple(rule(r, f"rules.yaml: {key}[{n}]") for n, r in enumerate(rules_doc.get(key) or []))
-            for key in ("contraindications", "checks", "priority")
+            key: tuple(
+                rule(r, f"rules.yaml: {key}[{n}]", outcome=fields) for n, r in enumerate(rules_doc.get(key) or [])
+            )
+            for key, fields in (
+                ("contraindications", ("id", "medicine", "kind")),
+                ("checks", ("id",)),
+                ("priority", ("value",)),
+            )
         },
         medicines=tuple(
-            rule(r, f"rules.yaml: medicines[{n}]", cond_key="indicated_when")
+            rule(r, f"rules.yaml: medicines[{n}]", cond_key="indicated_when", outcome=("id",))
             for n, r in enumerate(rules_doc.get("medicines") or [])
         ),
         pathways=tuple(
@@ -231,7 +301,11 @@ def build(docs: Mapping[str, Any], digest: str) -> Content:
     gate_list = []
     for n, g in enumerate(flow.get("gates") or []):
         where = f"flow.yaml: gates[{n}]"
-        gate = Gate(rule(g, where), tuple(need(g, "items", where, list)), g.get("otherwise", NOT_GIVEN))
+        gate = Gate(
+            rule(g, where, outcome=("items", "otherwise")),
+            tuple(need(g, "items", where, list)),
+            g.get("otherwise", NOT_GIVEN),
+        )
         for item_id in gate.items:
             if item_id not in items:
                 raise EngineError("unknown_reference", f"no question '{item_id}'", f"{where}.items")
@@ -245,11 +319,11 @@ def build(docs: Mapping[str, Any], digest: str) -> Content:
 
 
 def _pathway(doc: Mapping[str, Any], where: str) -> Rule:
-    r = rule(doc, where)
+    r = rule(doc, where, outcome=("id", "eligibility"))
     need(r.data, "id", where)
     elig = r.data.get("eligibility")
     if elig is not None:
         data = dict(r.data)
         data["eligibility"] = rule(elig, f"{where}.eligibility", cond_key="candidate_when")
-        r = Rule(r.id, r.when, r.rationale, r.sources, r.evidence, data)
+        r = replace(r, data=data)
     return r
