@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint docs bench bench-quick clean
+.PHONY: setup run example test lint docs bench bench-quick messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Until the web site exists, "run" shows the engine on a shipped example answer file.
+# The site on its embedded SQLite database (in ./screenplan-data), at http://127.0.0.1:8000/
 run: setup
+	$(BIN)/screenplan serve
+
+# The engine alone, on a shipped example answer file.
+example: setup
 	$(BIN)/screenplan simulate src/screenplan/examples/integrated.json
 
 lint: setup
@@ -33,9 +37,11 @@ docs: setup
 
 bench: setup
 	$(BIN)/python bench/burden.py
+	$(BIN)/python bench/pages.py
 
 bench-quick: setup
 	$(BIN)/python bench/burden.py --quick
+	$(BIN)/python bench/pages.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
