@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .content import Content
+from .content import Content, Rule
 from .plan import Decision, score_summary
 
 Section = dict[str, Any]
@@ -24,6 +24,16 @@ class Text:
     def __init__(self, content: Content, lang: str) -> None:
         self.primary = content.texts.get(lang, {})
         self.english = content.texts["en"]
+
+    def rationale(self, rule: Rule) -> str:
+        """A rule's rationale in this language (text/<lang>.yaml `rationales`), else as written."""
+        return str(self.get("rationales", rule.id, default=rule.rationale))
+
+    def get(self, *path: str, default: Any = None) -> Any:
+        try:
+            return self(*path)
+        except KeyError:
+            return default
 
     def __call__(self, *path: str, **fmt: Any) -> Any:
         for table in (self.primary, self.english):
@@ -118,7 +128,11 @@ def _score_item(content: Content, t: Text, d: Decision, key: str) -> dict[str, A
         severity = round(3 * score.bands.index(band) / max(1, len(score.bands) - 1))
     elif summary["bound"] and summary["bound"].startswith(">="):
         severity = 2
-    meaning = band.meaning if band else _finding_text(content, t, d, key)
+    # Band wording is Screenplan's own: text/<lang>.yaml may translate it (bands.<score>.<band>).
+    meaning = (
+        t.get("bands", key, band.id, "meaning", default=band.meaning) if band else _finding_text(content, t, d, key)
+    )
+    band_label = t.get("bands", key, band.id, "label", default=band.label) if band else t("iceberg", "no_band")
     return {
         "id": key,
         "title": t("iceberg", "scores", key),
@@ -126,7 +140,7 @@ def _score_item(content: Content, t: Text, d: Decision, key: str) -> dict[str, A
         "layer": layer,
         "severity": severity,
         "score": shown,
-        "band": band.label if band else t("iceberg", "no_band"),
+        "band": band_label,
         "text": meaning,
         "details": [],
     }
@@ -138,15 +152,15 @@ def _finding_text(content: Content, t: Text, d: Decision, key: str) -> str:
     if present:
         return str(t("findings", present[0]))
     absent = [str(f.data["id"]) for f in inst.findings]
-    return "" if not absent else f"{t('findings', absent[0])}: -"
+    return "" if not absent else str(t("iceberg", "below_cutoff"))
 
 
-def _why(content: Content, d: Decision) -> list[dict[str, Any]]:
+def _why(content: Content, t: Text, d: Decision) -> list[dict[str, Any]]:
     rules = {r.id: r for r in content.rules()}
     return [
         {
             "rule": rid,
-            "text": rules[rid].rationale,
+            "text": t.rationale(rules[rid]),
             "evidence": rules[rid].evidence,
             "sources": list(rules[rid].sources),
         }
@@ -177,7 +191,7 @@ def _pathway(content: Content, t: Text, d: Decision) -> Section:
         eligibility=d.eligibility,
         also_intro=t("also_intro") if also else "",
         why_intro=t("why_intro"),
-        why=_why(content, d),
+        why=_why(content, t, d),
     )
 
 
@@ -204,7 +218,7 @@ def _medicines(content: Content, t: Text, d: Decision) -> Section:
         status = d.medicines[mid]
         if status == "not_indicated":
             continue
-        reasons = [r.rationale for r in d.medicine_reasons[mid]] or [t("status_reason_none")]
+        reasons = [t.rationale(r) for r in d.medicine_reasons[mid]] or [t("status_reason_none")]
         items.append(
             {
                 "id": mid,
@@ -267,7 +281,7 @@ def _support(content: Content, t: Text, d: Decision) -> Section:
                 "rule": rid,
                 "level": r.evidence,
                 "level_text": t("evidence_levels", r.evidence),
-                "text": r.rationale,
+                "text": t.rationale(r),
                 "sources": [content.sources.get(s, s) for s in r.sources],
             }
         )
