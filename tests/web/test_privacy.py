@@ -138,3 +138,26 @@ def test_every_respondent_page_with_its_stylesheet_weighs_under_50_kb() -> None:
         html = client.get(path, follow=True).content
         assert len(html) + css_bytes <= 50_000, (path, len(html), css_bytes)
         assert re.search(rb"(src|href)=\"https?://", html) is None, path  # nothing from elsewhere
+
+
+def test_a_form_post_with_a_null_origin_from_this_site_is_accepted() -> None:
+    # With Referrer-Policy: no-referrer, browsers send Origin: null on same-site form posts.
+    client = Client(enforce_csrf_checks=True)
+    html = client.get("/en/start/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    same_site = client.post(
+        "/en/start/",
+        {"consent": "yes", "csrfmiddlewaretoken": token},
+        headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+    )
+    assert same_site.status_code == 302
+    cross_site = client.post(
+        "/en/start/",
+        {"consent": "yes", "csrfmiddlewaretoken": token},
+        headers={"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert cross_site.status_code == 403
+    no_token = Client(enforce_csrf_checks=True).post(
+        "/en/start/", {"consent": "yes"}, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    )
+    assert no_token.status_code == 403

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.middleware.csrf import CsrfViewMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
@@ -69,3 +70,18 @@ class RedactTokens(logging.Filter):
         if hasattr(record, "request"):
             record.request = None
         return True
+
+
+class CsrfMiddleware(CsrfViewMiddleware):
+    """Django's CSRF protection, made to work with `Referrer-Policy: no-referrer`.
+
+    Under that policy browsers send `Origin: null` on same-site form posts, which Django
+    rejects. A `null` origin is accepted only when the browser itself says the request came
+    from this site (`Sec-Fetch-Site: same-origin`, sent by every current browser); the CSRF
+    token in the session is still required, and the session cookie is SameSite=Lax.
+    """
+
+    def _origin_verified(self, request: HttpRequest) -> bool:
+        if request.META.get("HTTP_ORIGIN") == "null":
+            return request.META.get("HTTP_SEC_FETCH_SITE") == "same-origin"
+        return bool(super()._origin_verified(request))

@@ -51,7 +51,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "screenplan.site.security.CsrfMiddleware",
     "screenplan.site.security.DatabaseUnavailableMiddleware",
 ]
 
