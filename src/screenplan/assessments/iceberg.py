@@ -28,20 +28,23 @@ class Block:
     ink: str
 
 
+WATERLINE = 120
+
+
 def layout(items: list[dict[str, Any]]) -> dict[str, Any]:
-    """Geometry for the template: blocks above the waterline (y < 120) and below it."""
+    """Geometry for the template: surface blocks stand on the waterline and grow upwards with
+    severity; blocks beneath hang from it and grow downwards."""
     surface = [i for i in items if i.get("layer") == "surface"]
     beneath = [i for i in items if i.get("layer") == "beneath"]
     blocks: list[Block] = []
-    for row, (group, top) in enumerate(((surface, 40), (beneath, 150))):
+    for group, span, above in ((surface, 220, True), (beneath, 344, False)):
         if not group:
             continue
-        span = 300 if row == 0 else 340
         left = (360 - span) // 2
         width = span // len(group)
         for n, item in enumerate(group):
             sev = max(0, min(3, int(item.get("severity") or 0)))
-            height = 44 + 18 * sev
+            height = (34 + 20 * sev) if above else (48 + 22 * sev)
             blocks.append(
                 Block(
                     id=str(item["id"]),
@@ -50,20 +53,20 @@ def layout(items: list[dict[str, Any]]) -> dict[str, Any]:
                     score=str(item.get("score") or ""),
                     severity=sev,
                     x=left + n * width + 3,
-                    y=top,
+                    y=WATERLINE - 2 - height if above else WATERLINE + 4,
                     width=width - 6,
                     height=height,
                     fill=COLOURS[sev],
                     ink=TEXT_ON[sev],
                 )
             )
-    return {"blocks": blocks, "height": 150 + 44 + 18 * 3 + 20}
+    return {"blocks": blocks, "waterline": WATERLINE, "height": WATERLINE + 4 + 48 + 22 * 3 + 8}
 
 
 def _lines(label: str) -> tuple[str, ...]:
     """Split a short label over two lines when it is too wide for a block."""
     words = label.split()
-    if len(label) <= 10 or len(words) == 1:
+    if len(label) <= 11 or len(words) == 1:
         return (label,)
     half = (len(words) + 1) // 2
     return (" ".join(words[:half]), " ".join(words[half:]))
