@@ -56,6 +56,15 @@ def read_answers(path: str) -> Any:
         ) from None
     except ValueError as exc:
         raise EngineError("bad_json", str(exc), path) from None
+    except RecursionError:
+        raise EngineError("bad_json", "the JSON is nested too deeply", path) from None
+
+
+def one_line(exc: EngineError) -> str:
+    """The error as exactly one line, even when an item id from the file holds a newline."""
+    where = exc.where if exc.where.isprintable() else repr(exc.where)
+    text = f"{where}: {exc.message} [{exc.code}]" if where else f"{exc.message} [{exc.code}]"
+    return " ".join(text.splitlines())
 
 
 def _plan(args: argparse.Namespace) -> Any:
@@ -134,8 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = commands[args.command](args)
     except EngineError as exc:
-        where = f"{exc.where}: " if exc.where else ""
-        print(f"screenplan: {where}{exc.message} [{exc.code}]", file=sys.stderr)
+        print(f"screenplan: {one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2)

@@ -39,7 +39,9 @@ def check_value(content: Content, item: Item, value: Any, answers: Mapping[str, 
         if opt is None or opt not in shown:
             raise EngineError("bad_value", f"{value!r} is not an answer to this question (allowed: {allowed})", item.id)
         return value
-    if item.exclusive and (value == item.exclusive or value == []):
+    # "None of these" must be chosen, never assumed: an empty list is refused, so a skipped
+    # health question cannot silently mean "no contraindications".
+    if item.exclusive and value == item.exclusive:
         return [item.exclusive]
     if not isinstance(value, list) or not value:
         raise EngineError("bad_value", f"expected a non-empty list of {allowed}", item.id)

@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable
 
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.middleware.csrf import CsrfViewMiddleware
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.template.loader import render_to_string
 
 CSP = (
