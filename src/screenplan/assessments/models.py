@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from screenplan.crypto import open_sealed, seal
-from screenplan.engine import ENGINE_VERSION, build_plan, load_content
+from screenplan.engine import ENGINE_VERSION, build_plan, decide, load_content
 
 
 def token_hash(token: str) -> str:
@@ -44,6 +44,9 @@ class Assessment(models.Model):
     acute_confirmed = models.BooleanField(default=False)
     content_version = models.CharField(max_length=64, blank=True)
     engine_version = models.CharField(max_length=16, blank=True)
+    # Categories only, for the program's aggregate counts (never tied to a person by staff).
+    pathway = models.CharField(max_length=32, blank=True)
+    safety_level = models.CharField(max_length=16, blank=True)
 
     def _context(self, column: str) -> str:
         return f"assessments.assessment.{column}:{self.public_id}"
@@ -75,7 +78,10 @@ class Assessment(models.Model):
         return build_plan(load_content(), self.answers, lang)
 
     def finish(self) -> None:
+        decision = decide(load_content(), self.answers)
         self.status = self.Status.COMPLETE
         self.completed_at = timezone.now()
         self.content_version = load_content().version
         self.engine_version = ENGINE_VERSION
+        self.pathway = decision.pathway
+        self.safety_level = decision.safety

@@ -38,13 +38,16 @@ DATA_KEYS = env_list("SCREENPLAN_DATA_KEYS") or [_local_secret("SCREENPLAN_DATA_
 ALLOWED_HOSTS = env_list("SCREENPLAN_ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
 
 INSTALLED_APPS = [
+    "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.staticfiles",
     "screenplan.assessments",
+    "screenplan.clinic",
 ]
 
 MIDDLEWARE = [
+    "screenplan.clinic.access.RequestIdMiddleware",
     "screenplan.site.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -52,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "screenplan.site.security.CsrfMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "screenplan.clinic.access.StaffSessionMiddleware",
     "screenplan.site.security.DatabaseUnavailableMiddleware",
 ]
 
@@ -117,6 +122,26 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+# Staff accounts: Argon2 hashes; two-factor sign-in required in production (and on request).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/staff/login/"
+REQUIRE_TOTP = env_bool("SCREENPLAN_REQUIRE_TOTP", default=PRODUCTION)
+
+# Urgent shared submissions send a short e-mail (no personal data) to the on-call address.
+ONCALL_EMAIL = env_str("SCREENPLAN_ONCALL_EMAIL")
+SITE_URL = env_str("SCREENPLAN_SITE_URL", "http://127.0.0.1:8000")
+EMAIL_BACKEND = env_str("SCREENPLAN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("SCREENPLAN_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("SCREENPLAN_EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = env_str("SCREENPLAN_FROM_EMAIL", "screenplan@localhost")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", healthz),
     # The private link carries no language prefix: it is pasted from anywhere.
     path("r/<str:token>/", views.resume, name="resume"),
+    path("staff/", include("screenplan.clinic.urls")),
     *i18n_patterns(path("", include("screenplan.assessments.urls"))),
 ]
 
