@@ -3,7 +3,8 @@ beyond reading the shipped content files once."""
 
 from .content import Content, Item, load_content
 from .errors import EngineError
-from .flow import check_pass, check_value, next_item
+from .flow import check_pass, check_value, next_item, safety_so_far
+from .partial import missing_for_plan, score_answers
 from .plan import ENGINE_VERSION, Decision, build_plan, decide
 from .timing import estimate_seconds, simulate
 
@@ -19,6 +20,9 @@ __all__ = [
     "decide",
     "estimate_seconds",
     "load_content",
+    "missing_for_plan",
     "next_item",
+    "safety_so_far",
+    "score_answers",
     "simulate",
 ]

@@ -122,17 +122,24 @@ def decide(content: Content, answers: Mapping[str, Any]) -> Decision:
     )
 
 
-def score_summary(content: Content, d: Decision, score_id: str) -> dict[str, Any]:
-    """The plan JSON's entry for one score: the total only when every item was answered."""
+def score_summary(content: Content, facts: Facts, score_id: str) -> dict[str, Any]:
+    """The plan JSON's entry for one score: the total only when every item was answered.
+
+    A score cut short by curtailment is a bound on the side its finding was decided
+    (">= 12" when positive, "<= 6" when negative); an undecided partial score has none.
+    """
     s = content.scores[score_id]
-    rng: Range | None = d.facts.score(score_id)
-    answered = sum(1 for i in s.items if d.facts.states.get(i) is State.ANSWERED)
-    complete = rng is not None and all(d.facts.states.get(i) in (State.ANSWERED, State.IMPLIED) for i in s.items)
+    rng: Range | None = facts.score(score_id)
+    answered = sum(1 for i in s.items if facts.states.get(i) is State.ANSWERED)
+    complete = rng is not None and all(facts.states.get(i) in (State.ANSWERED, State.IMPLIED) for i in s.items)
     total = rng.lo if rng is not None and complete else None
     bound = None
     if rng is not None and not complete:
-        decided = [evaluate(f.when, d.facts) for f in content.instrument(s.instrument).findings]
-        bound = f">= {rng.lo}" if any(decided) else f"<= {rng.hi}"
+        decided = [evaluate(f.when, facts) for f in content.instrument(s.instrument).findings]
+        if any(r is True for r in decided):
+            bound = f">= {rng.lo}"
+        elif decided and all(r is False for r in decided):
+            bound = f"<= {rng.hi}"
     bands = band_range(s, rng)
     band = s.bands[bands.lo].id if bands is not None and bands.known else None
     return {"total": total, "bound": bound, "band": band, "complete": complete, "items_answered": answered}
@@ -161,7 +168,7 @@ def build_plan(content: Content, answers: Mapping[str, Any], lang: str = "en") -
     return {
         "engine_version": ENGINE_VERSION,
         "content_version": content.version,
-        "scores": {k: score_summary(content, d, k) for k in SCORE_KEYS},
+        "scores": {k: score_summary(content, d.facts, k) for k in SCORE_KEYS},
         "auditc": {
             "total": None if minor or auditc is None else auditc.lo,
             "positive": "auditc_positive" in d.findings,

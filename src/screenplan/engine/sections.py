@@ -100,7 +100,7 @@ def _score_item(content: Content, t: Text, d: Decision, key: str) -> dict[str, A
             "text": t("iceberg", "drugs_yes" if used else "drugs_no"),
             "details": [],
         }
-    summary = score_summary(content, d, key)
+    summary = score_summary(content, d.facts, key)
     if key == "audit" and summary["total"] is None:
         auditc = d.facts.score("auditc")
         n = auditc.lo if auditc else 0
