@@ -28,12 +28,14 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m screenplan.docgen --check
+	$(BIN)/python -m screenplan.api.openapi --check
 
 test: lint
 	$(BIN)/python -m pytest
 
 docs: setup
 	$(BIN)/python -m screenplan.docgen
+	$(BIN)/python -m screenplan.api.openapi
 
 bench: setup
 	$(BIN)/python bench/burden.py

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from screenplan.crypto import open_sealed, seal
-from screenplan.engine import ENGINE_VERSION, build_plan, decide, load_content
+from screenplan.engine import ENGINE_VERSION, build_plan, decide, load_content, next_item
 
 
 def token_hash(token: str) -> str:
@@ -76,6 +76,33 @@ class Assessment(models.Model):
     def plan(self, lang: str) -> dict[str, Any]:
         """The plan for the stored answers, computed by the engine (never stored from a client)."""
         return build_plan(load_content(), self.answers, lang)
+
+    def record(self, item_id: str, value: Any, revision: int | None = None) -> str:
+        """Store one validated answer on a row locked by the caller; say what happened.
+
+        "same" (already stored: a replay), "finished" (the screen is closed), "not_current"
+        (neither answered before nor the question asked now), "stale" (a form older than the
+        last change), or "stored". Answers an edit made unasked are dropped.
+        """
+        from .answers import consistent
+
+        content = load_content()
+        answers = self.answers
+        if self.status == self.Status.COMPLETE:
+            return "finished"
+        upcoming = next_item(content, answers)
+        if item_id not in answers and (upcoming is None or upcoming.id != item_id):
+            return "not_current"
+        if answers.get(item_id) == value:
+            return "same"
+        if revision is not None and revision != self.revision:
+            return "stale"
+        self.answers = consistent(content, {**answers, item_id: value})
+        self.revision += 1
+        if next_item(content, self.answers) is None:
+            self.finish()
+        self.save()
+        return "stored"
 
     def finish(self) -> None:
         decision = decide(load_content(), self.answers)

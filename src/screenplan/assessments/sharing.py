@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from screenplan.clinic.models import AuditEvent, Share
 
+from .models import Assessment
 from .views import current, next_step
 
 PHONE = re.compile(r"^[0-9+()\-. ]{7,24}$")
@@ -44,6 +45,50 @@ def read_contact(post: Any) -> tuple[dict[str, Any], dict[str, str]]:
     return contact, errors
 
 
+def create_share(a: Assessment, contact: dict[str, Any], lang: str) -> Share:
+    """Hand the finished screen to the clinic, with the plan as the person sees it now."""
+    with transaction.atomic():
+        existing = Share.objects.select_for_update().filter(assessment=a, withdrawn_at__isnull=True).first()
+        if existing is not None:  # sharing twice changes nothing
+            return existing
+        Share.objects.filter(assessment=a).delete()  # an earlier, withdrawn share leaves nothing behind
+        item = Share(assessment=a)
+        item.set_decisions(a.plan(lang))
+        item.contact = contact
+        item.save()
+    if item.urgent and settings.ONCALL_EMAIL:
+        link = f"{settings.SITE_URL.rstrip('/')}/staff/case/{item.public_id}/"
+        # No personal data in the e-mail: only that an urgent case is waiting, and where.
+        send_mail(
+            f"[{settings.PROGRAM_NAME}] Urgent shared screen waiting",
+            f"A screen with safety level '{item.safety_level}' was shared and is waiting in the queue:\n{link}\n",
+            settings.DEFAULT_FROM_EMAIL,
+            [settings.ONCALL_EMAIL],
+            fail_silently=True,
+        )
+    return item
+
+
+def withdraw_share(request: HttpRequest, a: Assessment) -> None:
+    """Stop sharing: the contact details, plan copy and notes are wiped; the fact stays."""
+    with transaction.atomic():
+        item = Share.objects.select_for_update().filter(assessment=a, withdrawn_at__isnull=True).first()
+        if item is None:
+            return
+        item.withdrawn_at = timezone.now()
+        item.contact_sealed = b""
+        item.plan_sealed = b""
+        item.save(update_fields=["withdrawn_at", "contact_sealed", "plan_sealed"])
+        item.notes.all().delete()
+        AuditEvent.objects.create(
+            actor="respondent",
+            action="share.withdraw",
+            object=str(item.public_id),
+            outcome="allowed",
+            request_id=getattr(request, "request_id", ""),
+        )
+
+
 @require_http_methods(["GET", "POST"])
 def share(request: HttpRequest) -> HttpResponseBase:
     a = current(request)
@@ -59,22 +104,7 @@ def share(request: HttpRequest) -> HttpResponseBase:
     contact, errors = read_contact(request.POST)
     if errors:
         return render(request, "assessments/share.html", {"errors": errors, "contact": contact}, status=400)
-    with transaction.atomic():
-        Share.objects.filter(assessment=a).delete()  # an earlier, withdrawn share leaves nothing behind
-        item = Share(assessment=a)
-        item.set_decisions(a.plan(get_language() or "en"))
-        item.contact = contact
-        item.save()
-    if item.urgent and settings.ONCALL_EMAIL:
-        link = f"{settings.SITE_URL.rstrip('/')}/staff/case/{item.public_id}/"
-        # No personal data in the e-mail: only that an urgent case is waiting, and where.
-        send_mail(
-            f"[{settings.PROGRAM_NAME}] Urgent shared screen waiting",
-            f"A screen with safety level '{item.safety_level}' was shared and is waiting in the queue:\n{link}\n",
-            settings.DEFAULT_FROM_EMAIL,
-            [settings.ONCALL_EMAIL],
-            fail_silently=True,
-        )
+    item = create_share(a, contact, get_language() or "en")
     return render(request, "assessments/share.html", {"shared": item, "done": True})
 
 
@@ -83,20 +113,5 @@ def withdraw(request: HttpRequest) -> HttpResponseBase:
     a = current(request)
     if a is None:
         return redirect("landing")
-    with transaction.atomic():
-        item = Share.objects.select_for_update().filter(assessment=a, withdrawn_at__isnull=True).first()
-        if item is not None:
-            # The contact details and plan copy are wiped; only the fact of a withdrawal stays.
-            item.withdrawn_at = timezone.now()
-            item.contact_sealed = b""
-            item.plan_sealed = b""
-            item.save(update_fields=["withdrawn_at", "contact_sealed", "plan_sealed"])
-            item.notes.all().delete()
-            AuditEvent.objects.create(
-                actor="respondent",
-                action="share.withdraw",
-                object=str(item.public_id),
-                outcome="allowed",
-                request_id=getattr(request, "request_id", ""),
-            )
+    withdraw_share(request, a)
     return render(request, "assessments/share.html", {"withdrawn": True})

@@ -12,12 +12,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from screenplan.engine import load_content, next_item
 from screenplan.engine.flow import safety_so_far
 
-from .answers import AnswerError, consistent, read_answer
+from .answers import AnswerError, read_answer
 from .models import Assessment
 from .pages import question_context, results_context
 
@@ -92,6 +93,10 @@ def screen(request: HttpRequest) -> HttpResponseBase:
     return render(request, "assessments/question.html", question_context(content, a, item, answers.get(item.id)))
 
 
+FINISHED = _lazy("This screen is finished, so its answers can no longer be changed.")
+NOT_CURRENT = _lazy("That question is not the current one. Please continue from where you are.")
+
+
 def _answer(request: HttpRequest, a: Assessment) -> HttpResponseBase:
     content = load_content()
     item_id = request.POST.get("item", "")
@@ -102,28 +107,24 @@ def _answer(request: HttpRequest, a: Assessment) -> HttpResponseBase:
         a = Assessment.objects.select_for_update().get(pk=a.pk)
         answers = a.answers
         if a.status == Assessment.Status.COMPLETE:
-            return problem(request, 409, _("This screen is finished, so its answers can no longer be changed."))
-        upcoming = next_item(content, answers)
-        if item_id not in answers and (upcoming is None or upcoming.id != item_id):
-            return problem(request, 409, _("That question is not the current one. Please continue from where you are."))
+            return problem(request, 409, FINISHED)
         try:
             value = read_answer(content, item, request.POST, answers)
         except AnswerError as exc:
+            if item_id not in answers and getattr(next_item(content, answers), "id", None) != item_id:
+                return problem(request, 409, NOT_CURRENT)
             context = question_context(content, a, item, None, error=str(exc))
             return render(request, "assessments/question.html", context, status=400)
-        if answers.get(item_id) == value:
-            return redirect(next_step(a))  # a double submit or a replayed form: already stored
-        if request.POST.get("rev") != str(a.revision):
+        rev = request.POST.get("rev", "")
+        outcome = a.record(item_id, value, int(rev) if rev.isdigit() else -1)
+        if outcome == "not_current":
+            return problem(request, 409, NOT_CURRENT)
+        if outcome == "stale":
             return problem(
                 request,
                 409,
                 _("This page was out of date, so nothing was changed. Please check the answer and try again."),
             )
-        a.answers = consistent(content, {**answers, item_id: value})
-        a.revision += 1
-        if next_item(content, a.answers) is None:
-            a.finish()
-        a.save()
     return redirect(next_step(a))
 
 

@@ -2,6 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
+from screenplan.api.main import api
 from screenplan.assessments import views
 
 
@@ -14,6 +15,7 @@ urlpatterns = [
     # The private link carries no language prefix: it is pasted from anywhere.
     path("r/<str:token>/", views.resume, name="resume"),
     path("staff/", include("screenplan.clinic.urls")),
+    path("api/v1/", api.urls),
     *i18n_patterns(path("", include("screenplan.assessments.urls"))),
 ]
 

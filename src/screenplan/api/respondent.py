@@ -1,0 +1,194 @@
+"""The respondent's screen over JSON: start, next question, answer, plan, share, delete.
+
+A screen is reached with its private token (`Authorization: Bearer …`), the same token a
+private link carries. Safety resources come with the very answer that raised the level.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.security import HttpBearer
+
+from screenplan.assessments.models import Assessment, token_hash
+from screenplan.assessments.pages import section_title
+from screenplan.assessments.sharing import create_share, read_contact, withdraw_share
+from screenplan.engine import EngineError, Item, check_value, load_content, next_item, safety_so_far
+from screenplan.engine.localize import wording
+
+from .problems import ProblemError
+from .ratelimit import hit
+from .schemas import AnswerIn, ContactIn, Problem, Shared, Started, StartIn, Step
+
+LEVELS = ("none", "non_acute", "acute")
+RATE_PER_MINUTE = 120
+
+
+class ScreenToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Assessment | None:
+        limit(request, f"screen:{token_hash(token)[:32]}")
+        return Assessment.objects.filter(token_hash=token_hash(token)).first()
+
+
+def limit(request: HttpRequest, key: str) -> None:
+    wait = hit(key, RATE_PER_MINUTE)
+    if wait is not None:
+        raise ProblemError(429, "Too many requests", f"Slow down: try again in {wait} seconds.", retry_after=wait)
+
+
+router = Router(tags=["respondent"])
+auth = ScreenToken()
+ERRORS: dict[int, Any] = {400: Problem, 401: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem}
+
+
+def _question(item: Item, lang: str, answers: dict[str, Any]) -> dict[str, Any]:
+    content = load_content()
+    words = wording(content, item, lang)
+    facts_answers = answers
+    from screenplan.assessments.pages import _shown
+
+    options = [
+        {"value": o.value, "label": label}
+        for o, label in zip(item.options, words.labels, strict=True)
+        if o.show_when is None or _shown(content, o.show_when, facts_answers)
+    ]
+    return {
+        "id": item.id,
+        "instrument": item.instrument,
+        "type": item.type,
+        "stem": words.stem,
+        "text": words.text,
+        "help": words.help,
+        "translated": words.translated,
+        "options": options,
+        "min": item.min,
+        "max": item.max,
+        "answer": answers.get(item.id),
+    }
+
+
+def step(a: Assessment, lang: str, mark_shown: bool = True) -> dict[str, Any]:
+    """The next question (or done), progress, and the safety level with crisis resources."""
+    content = load_content()
+    answers = a.answers
+    level = safety_so_far(content, answers)
+    changed = LEVELS.index(level) > LEVELS.index(a.safety_shown)
+    if changed and mark_shown:  # the client receives the resources in this very response
+        a.safety_shown = level
+        a.save(update_fields=["safety_shown", "updated_at"])
+    texts = content.texts.get(lang, content.texts["en"])
+    resources = [
+        {"id": r["id"], "name": r["name"], "detail": r["detail"], "href": r["href"]}
+        for r in texts["crisis"]["resources"]
+    ]
+    item = None if a.status == Assessment.Status.COMPLETE else next_item(content, answers)
+    sections = list(dict.fromkeys(i.section for i in content.instruments))
+    progress = None
+    if item is not None:
+        section = content.instrument(item.instrument).section
+        progress = {
+            "section": section_title(section),
+            "number": sections.index(section) + 1,
+            "count": len(sections),
+            "answered": len(answers),
+        }
+    return {
+        "done": item is None,
+        "question": None if item is None else _question(item, lang, answers),
+        "progress": progress,
+        "safety": {"level": level, "changed": changed, "resources": resources},
+    }
+
+
+@router.post(
+    "/screens",
+    response={201: Started, 400: Problem, 415: Problem, 422: Problem, 429: Problem},
+    summary="Start a screen",
+    auth=None,
+)
+def start(request: HttpRequest, payload: StartIn) -> Status[dict[str, Any]]:
+    limit(request, f"start:{request.META.get('REMOTE_ADDR', '')}")
+    a = Assessment(language=payload.language)
+    a.answers = {}
+    token = a.new_token()
+    a.save()
+    return Status(201, {"token": token, "step": step(a, payload.language)})
+
+
+@router.get("/screen", response={200: Step, **ERRORS}, auth=auth, summary="The next question")
+def current(request: HttpRequest, lang: str = "en") -> dict[str, Any]:
+    return step(request.auth, _lang(lang))
+
+
+@router.put(
+    "/screen/answers/{item_id}",
+    response={200: Step, **ERRORS},
+    auth=auth,
+    summary="Answer a question (idempotent by item id)",
+)
+def answer(request: HttpRequest, item_id: str, payload: AnswerIn, lang: str = "en") -> dict[str, Any]:
+    content = load_content()
+    item = content.items.get(item_id)
+    if item is None:
+        raise ProblemError(404, "Unknown question", f"No question has the id {item_id!r}.")
+    with transaction.atomic():
+        a = Assessment.objects.select_for_update().get(pk=request.auth.pk)
+        try:
+            value = check_value(content, item, payload.value, a.answers)
+        except EngineError as exc:
+            raise ProblemError(422, "Invalid answer", f"{item_id}: {exc.message}") from None
+        outcome = a.record(item_id, value)
+        if outcome == "finished":
+            raise ProblemError(409, "Screen finished", "This screen is finished; its answers cannot change.")
+        if outcome == "not_current":
+            raise ProblemError(
+                409, "Not the current question", f"{item_id} is not asked now; answer the current question first."
+            )
+    return step(a, _lang(lang))
+
+
+@router.get("/screen/plan", response={200: dict[str, Any], **ERRORS}, auth=auth, summary="The plan JSON")
+def plan(request: HttpRequest, lang: str = "en") -> dict[str, Any]:
+    a: Assessment = request.auth
+    if a.status != Assessment.Status.COMPLETE:
+        raise ProblemError(409, "Screen not finished", "Answer the remaining questions first.")
+    return a.plan(_lang(lang))
+
+
+@router.post(
+    "/screen/share",
+    response={201: Shared, **ERRORS, 415: Problem},
+    auth=auth,
+    summary="Share the results with the clinic",
+)
+def share(request: HttpRequest, payload: ContactIn, lang: str = "en") -> Status[dict[str, Any]]:
+    a: Assessment = request.auth
+    if a.status != Assessment.Status.COMPLETE:
+        raise ProblemError(409, "Screen not finished", "Only a finished screen can be shared.")
+    fields = {**payload.dict(), "consent": "yes", "leave_message": "yes" if payload.leave_message else ""}
+    contact, errors = read_contact(fields)
+    if errors:
+        raise ProblemError(422, "Invalid contact details", " ".join(str(e) for e in errors.values()))
+    create_share(a, contact, _lang(lang))
+    return Status(201, {"shared": True})
+
+
+@router.delete("/screen/share", response={204: None, **ERRORS}, auth=auth, summary="Stop sharing")
+def unshare(request: HttpRequest) -> Status[None]:
+    withdraw_share(request, request.auth)
+    return Status(204, None)
+
+
+@router.delete("/screen", response={204: None, **ERRORS}, auth=auth, summary="Delete the screen for good")
+def delete(request: HttpRequest) -> Status[None]:
+    Assessment.objects.filter(pk=request.auth.pk).delete()
+    return Status(204, None)
+
+
+def _lang(lang: str) -> str:
+    if lang not in ("en", "es"):
+        raise ProblemError(400, "Unknown language", "lang must be en or es.")
+    return lang
