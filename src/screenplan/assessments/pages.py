@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from importlib import resources
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -95,48 +97,9 @@ def pattern_context(lang: str) -> dict[str, Any]:
     """Every UI component with sample data, for design review and accessibility tests."""
     from screenplan.engine import build_plan
 
-    sample = {
-        "age": 41,
-        "sex": "male",
-        "audit_1": 4,
-        "audit_2": 2,
-        "audit_3": 3,
-        "audit_4": 2,
-        "audit_5": 1,
-        "audit_6": 0,
-        "audit_7": 2,
-        "audit_8": 1,
-        "audit_9": 0,
-        "audit_10": 4,
-        "drug_use_year": "0",
-        "phq9_1": 2,
-        "phq9_2": 3,
-        "phq9_3": 2,
-        "phq9_4": 2,
-        "phq9_5": 1,
-        "phq9_6": 2,
-        "phq9_7": 1,
-        "phq9_8": 0,
-        "phq9_9": 1,
-        "asq_1": "yes",
-        "asq_2": "no",
-        "asq_3": "no",
-        "asq_4": "no",
-        "asq_5": "no",
-        "gad7_1": 1,
-        "gad7_2": 1,
-        "gad7_3": 1,
-        "gad7_4": 1,
-        "gad7_5": 0,
-        "gad7_6": 0,
-        "gad7_7": 0,
-        "pcptsd5_0": "no",
-        "health": ["none"],
-        "tx_antidepressants": "2+",
-        "tx_substance": "more",
-        "readiness": 8,
-        "support": "yes",
-    }
+    # The shipped worked example, with a risk answer so that every component shows.
+    example = resources.files("screenplan").joinpath("examples/integrated.json").read_text(encoding="utf-8")
+    sample = {**json.loads(example), "phq9_9": 1, "asq_1": "yes", "asq_5": "no"}
     plan = build_plan(load_content(), sample, lang)
     sections = {s["id"]: s for s in plan["sections"]}
     return {
