@@ -189,7 +189,7 @@ def load_content(folder: str | None = None) -> Content:
     return parse_files(read_folder(Path(folder) if folder else None))
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(yaml.SafeLoader):  # safe: constructs plain data only, like safe_load
     """PyYAML's safe loader, except that a key repeated in one mapping is an error."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -211,7 +211,7 @@ def parse_files(files: Mapping[str, str]) -> Content:
     docs: dict[str, Any] = {}
     for name, text in files.items():
         try:
-            docs[name] = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+            docs[name] = yaml.load(text, Loader=_StrictLoader)  # noqa: S506  # nosec B506
         except yaml.YAMLError as exc:
             raise EngineError("yaml_error", f"not valid YAML ({exc})", name) from None
     digest = hashlib.sha256()

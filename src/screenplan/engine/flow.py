@@ -28,7 +28,8 @@ def check_value(content: Content, item: Item, value: Any, answers: Mapping[str, 
             raise EngineError(
                 "bad_value", f"expected a whole number from {item.min} to {item.max}, got {value!r}", item.id
             )
-        assert item.min is not None and item.max is not None
+        if item.min is None or item.max is None:  # the loader requires both; this narrows the type
+            raise EngineError("bad_content", "an integer question lacks its range", item.id)
         if not item.min <= value <= item.max:
             raise EngineError("bad_value", f"{value} is out of range ({item.min} to {item.max})", item.id)
         return value

@@ -149,7 +149,8 @@ def zone(d: Decision, band_id: str) -> str | None:
     rng = d.facts.band(band_id)
     if rng is None:
         return None
-    assert rng.known, "a complete AUDIT has one zone"
+    if not rng.known:  # a complete AUDIT has exactly one zone
+        raise EngineError("undecided_rule", "the AUDIT zone is not known", band_id)
     return ("I", "II", "III", "IV")[rng.lo]
 
 
