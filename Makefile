@@ -1,10 +1,10 @@
-# Every target CI uses is here; `.ci/run` calls `make test` and `make bench-quick`.
+# Every target CI uses is here; `.ci/run` calls `make test`, `make test-postgres` and `make bench-quick`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run example test lint docs bench bench-quick messages clean
+.PHONY: setup run example test test-postgres lint docs bench bench-quick messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ lint: setup
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The Django suites again on PostgreSQL (pytest-django creates and drops test_postgres).
+# Needs a server on 127.0.0.1:5432 that user postgres may use; `make test` never does.
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+DJANGO_SUITES = $(wildcard tests/web tests/clinic tests/api tests/ops)
+
+test-postgres: setup
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/python -m pytest $(DJANGO_SUITES)
 
 docs: setup
 	$(BIN)/python -m screenplan.docgen
