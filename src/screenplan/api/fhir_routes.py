@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
+from screenplan.clinic.access import client_ip
 from screenplan.engine import EngineError, load_content
 
 from .problems import ProblemError
@@ -43,7 +44,7 @@ def questionnaire(request: HttpRequest, questionnaire_id: str) -> HttpResponse:
 def score(request: HttpRequest) -> dict[str, Any]:
     from screenplan.exports.fhir import score_import
 
-    limit(request, f"fhir:{request.META.get('REMOTE_ADDR', '')}")
+    limit(request, f"fhir:{client_ip(request)}")
     if request.content_type not in ("application/json", FHIR_JSON):
         raise ProblemError(415, "Unsupported media type", "Send application/fhir+json or application/json.")
     from .problems import _no_constants, _no_duplicates

@@ -16,6 +16,7 @@ from ninja.security import HttpBearer
 from screenplan.assessments.models import Assessment, token_hash
 from screenplan.assessments.pages import section_title
 from screenplan.assessments.sharing import create_share, read_contact, withdraw_share
+from screenplan.clinic.access import client_ip
 from screenplan.engine import EngineError, Item, check_value, load_content, next_item, safety_so_far
 from screenplan.engine.localize import wording
 
@@ -110,7 +111,7 @@ def step(a: Assessment, lang: str, mark_shown: bool = True) -> dict[str, Any]:
     auth=None,
 )
 def start(request: HttpRequest, payload: StartIn) -> Status[dict[str, Any]]:
-    limit(request, f"start:{request.META.get('REMOTE_ADDR', '')}")
+    limit(request, f"start:{client_ip(request)}")
     a = Assessment(language=payload.language)
     a.answers = {}
     token = a.new_token()
