@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from screenplan.engine import load_content, next_item
@@ -93,8 +93,8 @@ def screen(request: HttpRequest) -> HttpResponseBase:
     return render(request, "assessments/question.html", question_context(content, a, item, answers.get(item.id)))
 
 
-FINISHED = _lazy("This screen is finished, so its answers can no longer be changed.")
-NOT_CURRENT = _lazy("That question is not the current one. Please continue from where you are.")
+FINISHED = gettext_lazy("This screen is finished, so its answers can no longer be changed.")
+NOT_CURRENT = gettext_lazy("That question is not the current one. Please continue from where you are.")
 
 
 def _answer(request: HttpRequest, a: Assessment) -> HttpResponseBase:
