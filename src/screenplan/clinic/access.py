@@ -14,8 +14,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from .models import AuditEvent, Role
 
@@ -42,7 +43,10 @@ class RequestIdMiddleware:
 
 
 class StaffSessionMiddleware:
-    """Staff sessions end after 15 minutes idle or 8 hours in all, on every app server."""
+    """Staff sessions end after 15 minutes idle or 8 hours in all, on every app server.
+
+    It also writes the audit row for a staff request that no view audited itself.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -58,7 +62,14 @@ class StaffSessionMiddleware:
                 request.session["staff_expired"] = True
             else:
                 request.session[SEEN_AT] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.path.startswith(reverse("staff_queue")) and not getattr(request, "audited", False):
+            # Staff routes outside staff_view (signing in and out, unknown paths): one row each too.
+            match = request.resolver_match
+            action = (getattr(match.func, "staff_action", None) or match.url_name) if match else None
+            obj = str(match.kwargs.get("public_id", "")) if match else ""
+            audit(request, action or "unknown", obj, "allowed" if response.status_code < 400 else "denied")
+        return response
 
 
 def two_factor_required(user: Any) -> bool:
@@ -76,6 +87,7 @@ def audit(request: HttpRequest, action: str, obj: str, outcome: str) -> None:
         outcome=outcome,
         request_id=getattr(request, "request_id", ""),
     )
+    request.audited = True  # type: ignore[attr-defined]
 
 
 def staff_view(action: str, roles: tuple[str, ...]) -> Callable[[View], View]:
@@ -97,7 +109,11 @@ def staff_view(action: str, roles: tuple[str, ...]) -> Callable[[View], View]:
             if profile is None or profile.role not in roles:
                 audit(request, action, obj, "denied")
                 return render(request, "clinic/denied.html", status=403)
-            response = view(request, *args, **kwargs)
+            try:
+                response = view(request, *args, **kwargs)
+            except Http404:
+                audit(request, action, obj, "denied")
+                raise
             audit(request, action, obj, "allowed" if response.status_code < 400 else "denied")
             return response
 

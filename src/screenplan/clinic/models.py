@@ -174,6 +174,14 @@ class StatusChange(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
 
+class AuditQuerySet(models.QuerySet["AuditEvent"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValueError("audit events are append-only")
+
+    def update(self, **kwargs: Any) -> int:
+        raise ValueError("audit events are append-only")
+
+
 class AuditEvent(models.Model):
     """One staff access, allowed or denied. Rows are only ever added."""
 
@@ -183,6 +191,8 @@ class AuditEvent(models.Model):
     object = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=16)  # "allowed" or "denied"
     request_id = models.CharField(max_length=36)
+
+    objects: ClassVar[AuditQuerySet] = AuditQuerySet.as_manager()  # type: ignore[assignment]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

@@ -25,6 +25,8 @@ FILTERS = ("status", "pathway", "safety", "assignee")
 
 def _filtered(request: HttpRequest) -> tuple[QuerySet[Share], dict[str, str]]:
     chosen = {k: request.GET.get(k, "") for k in FILTERS}
+    if request.user.staff.role != Role.CLINICIAN:
+        chosen["pathway"] = ""  # reception sees no pathways, so may not filter by them either
     shares = Share.objects.in_queue()
     if chosen["status"] == "open" or not chosen["status"]:
         shares = shares.exclude(status__in=(Status.CLOSED, Status.ENROLLED, Status.REFERRED))
@@ -43,8 +45,8 @@ def _filtered(request: HttpRequest) -> tuple[QuerySet[Share], dict[str, str]]:
     return shares, chosen
 
 
-@require_GET
 @staff_view("queue.view", CASE_READERS)
+@require_GET
 def queue(request: HttpRequest) -> HttpResponseBase:
     shares, chosen = _filtered(request)
     page = Paginator(shares.select_related("assignee"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -143,14 +145,14 @@ def _share(public_id: str) -> Share:
     )
 
 
-@require_GET
 @staff_view("case.view", CASE_READERS)
+@require_GET
 def case(request: HttpRequest, public_id: str) -> HttpResponseBase:
     return render(request, "clinic/case.html", _case_context(request, _share(public_id)))
 
 
-@require_POST
 @staff_view("case.note", CLINICAL)
+@require_POST
 def add_note(request: HttpRequest, public_id: str) -> HttpResponseBase:
     share = _share(public_id)
     body = request.POST.get("body", "").strip()
@@ -163,8 +165,8 @@ def add_note(request: HttpRequest, public_id: str) -> HttpResponseBase:
     return redirect("staff_case", public_id=share.public_id)
 
 
-@require_POST
 @staff_view("case.status", CASE_READERS)
+@require_POST
 def change_status(request: HttpRequest, public_id: str) -> HttpResponseBase:
     with transaction.atomic():
         share = get_object_or_404(Share.objects.select_for_update(), public_id=public_id, withdrawn_at__isnull=True)
@@ -182,8 +184,8 @@ def change_status(request: HttpRequest, public_id: str) -> HttpResponseBase:
     return redirect("staff_case", public_id=share.public_id)
 
 
-@require_POST
 @staff_view("case.assign", CLINICAL)
+@require_POST
 def assign(request: HttpRequest, public_id: str) -> HttpResponseBase:
     with transaction.atomic():
         share = get_object_or_404(Share.objects.select_for_update(), public_id=public_id, withdrawn_at__isnull=True)
@@ -205,28 +207,28 @@ def assign(request: HttpRequest, public_id: str) -> HttpResponseBase:
     return redirect("staff_case", public_id=share.public_id)
 
 
-@require_GET
 @staff_view("stats.view", (Role.CLINICIAN, Role.ADMIN))
+@require_GET
 def stats(request: HttpRequest) -> HttpResponseBase:
     return render(request, "clinic/stats.html", weekly_counts(weeks=12))
 
 
-@require_GET
 @staff_view("audit.view", ADMINS)
+@require_GET
 def audit_log(request: HttpRequest) -> HttpResponseBase:
     page = Paginator(AuditEvent.objects.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
     return render(request, "clinic/audit.html", {"page": page})
 
 
-@require_GET
 @staff_view("users.view", ADMINS)
+@require_GET
 def users(request: HttpRequest) -> HttpResponseBase:
     staff = User.objects.filter(staff__isnull=False).select_related("staff").order_by("username")
     return render(request, "clinic/users.html", {"staff": staff})
 
 
-@require_POST
 @staff_view("users.deactivate", ADMINS)
+@require_POST
 def deactivate(request: HttpRequest, user_id: int) -> HttpResponseBase:
     user = get_object_or_404(User, pk=user_id, staff__isnull=False)
     if user == request.user:

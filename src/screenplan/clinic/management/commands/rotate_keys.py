@@ -35,7 +35,9 @@ class Command(BaseCommand):
                             value = getattr(row, field)
                             if value:
                                 setattr(row, field, value)
-                        row.save()
+                        # Only the sealed columns: re-sealing must not touch updated_at, which
+                        # decides when an unfinished screen is purged.
+                        row.save(update_fields=[f.attname for f in model._meta.fields if f.attname.endswith("_sealed")])
                         done += 1
                     except SealError:
                         failed += 1
