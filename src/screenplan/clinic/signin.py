@@ -115,5 +115,7 @@ def code(request: HttpRequest) -> HttpResponseBase:
 def sign_out(request: HttpRequest) -> HttpResponseBase:
     if request.user.is_authenticated:
         audit(request, "signout", request.user.get_username(), "allowed")
-    logout(request)  # flushes the session on the server
+        logout(request)  # flushes the session on the server
+    else:  # never clear a respondent's session from the staff sign-out
+        audit(request, "signout", "", "denied")
     return redirect("staff_signin")

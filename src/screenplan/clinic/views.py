@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
@@ -60,7 +61,7 @@ def queue(request: HttpRequest) -> HttpResponseBase:
     )
     clinician = request.user.staff.role == Role.CLINICIAN
     rows = [{"share": s, "contact": s.contact} for s in page.object_list]
-    query = "&".join(f"{k}={v}" for k, v in chosen.items() if v)
+    query = urlencode({k: v for k, v in chosen.items() if v})
     return render(
         request,
         "clinic/queue.html",
