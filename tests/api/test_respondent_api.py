@@ -160,10 +160,8 @@ def test_sharing_and_withdrawing_and_deleting(client: Client) -> None:
     assert client.get("/api/v1/screen", headers=headers).status_code == 401
 
 
-def test_too_many_requests_get_429_with_retry_after(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
-    from screenplan.api import respondent
-
-    monkeypatch.setattr(respondent, "RATE_PER_MINUTE", 3)
+def test_too_many_requests_get_429_with_retry_after(client: Client, settings: Any) -> None:
+    settings.API_RATE_PER_MINUTE = 3
     token, _ = start(client)
     statuses = [client.get("/api/v1/screen", headers={"Authorization": f"Bearer {token}"}) for _ in range(5)]
     assert [r.status_code for r in statuses][:3] == [200, 200, 200]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Status
@@ -25,7 +26,6 @@ from .ratelimit import hit
 from .schemas import AnswerIn, ContactIn, Problem, Shared, Started, StartIn, Step
 
 LEVELS = ("none", "non_acute", "acute")
-RATE_PER_MINUTE = 120
 
 
 class ScreenToken(HttpBearer):
@@ -35,7 +35,7 @@ class ScreenToken(HttpBearer):
 
 
 def limit(request: HttpRequest, key: str) -> None:
-    wait = hit(key, RATE_PER_MINUTE)
+    wait = hit(key, settings.API_RATE_PER_MINUTE)
     if wait is not None:
         raise ProblemError(429, "Too many requests", f"Slow down: try again in {wait} seconds.", retry_after=wait)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -21,14 +22,12 @@ from .problems import ProblemError
 from .ratelimit import hit
 from .schemas import CaseDetail, CaseList, Problem, StatusIn
 
-RATE_PER_MINUTE = 600
-
 
 class ClientToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiClient | None:
         client = ApiClient.objects.filter(token_hash=digest(token), active=True).first()
         if client is not None:
-            wait = hit(f"client:{client.pk}", RATE_PER_MINUTE)
+            wait = hit(f"client:{client.pk}", settings.API_CLIENT_RATE_PER_MINUTE)
             if wait is not None:
                 raise ProblemError(429, "Too many requests", f"Try again in {wait} seconds.", retry_after=wait)
         return client

@@ -150,6 +150,10 @@ EMAIL_HOST = env_str("SCREENPLAN_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("SCREENPLAN_EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("SCREENPLAN_FROM_EMAIL", "screenplan@localhost")
 
+# Requests per minute for each private token, address or API client on the JSON API.
+API_RATE_PER_MINUTE = env_int("SCREENPLAN_API_RATE_PER_MINUTE", 120)
+API_CLIENT_RATE_PER_MINUTE = env_int("SCREENPLAN_API_CLIENT_RATE_PER_MINUTE", 600)
+
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
