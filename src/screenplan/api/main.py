@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from .fhir_routes import router as fhir_router
-from .problems import ProblemError, StrictParser, problem, validation_detail
+from .problems import PROBLEM, ProblemError, StrictParser, problem, validation_detail
 from .respondent import router as respondent_router
 from .staff import router as staff_router
 
-api = NinjaAPI(
+
+class ScreenplanAPI(NinjaAPI):
+    """Documents what the endpoints really send: problem details for errors, FHIR JSON for FHIR."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path, methods in schema["paths"].items():
+            for operation in methods.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if "application/json" not in content:
+                        continue
+                    if int(status) >= 400:
+                        content[PROBLEM] = content.pop("application/json")
+                    elif "/fhir" in path and operation.get("operationId", "").endswith(FHIR_OPERATIONS):
+                        content["application/fhir+json"] = content.pop("application/json")
+        return schema
+
+
+FHIR_OPERATIONS = ("questionnaire", "case_fhir")
+
+api = ScreenplanAPI(
     title="Screenplan API",
     version="1",
     description=(
