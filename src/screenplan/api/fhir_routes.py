@@ -17,6 +17,18 @@ from .schemas import Problem
 
 router = Router(tags=["fhir"])
 FHIR_JSON = "application/fhir+json"
+# The part of a FHIR R4 QuestionnaireResponse the scorer reads (the rest is allowed and ignored).
+QR_SCHEMA = {
+    "type": "object",
+    "required": ["resourceType"],
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["QuestionnaireResponse"]},
+        "item": {
+            "type": "array",
+            "items": {"type": "object", "required": ["linkId"], "properties": {"linkId": {"type": "string"}}},
+        },
+    },
+}
 
 
 @router.get(
@@ -42,7 +54,7 @@ def questionnaire(request: HttpRequest, questionnaire_id: str) -> HttpResponse:
     summary="Score a QuestionnaireResponse (PHQ-9, GAD-7, AUDIT-C or AUDIT; by LOINC code or item id)",
 )
 def score(request: HttpRequest) -> dict[str, Any]:
-    from screenplan.exports.fhir import score_import
+    from screenplan.exports.fhir_import import score_import
 
     limit(request, f"fhir:{client_ip(request)}")
     if request.content_type not in ("application/json", FHIR_JSON):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -9,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -245,3 +246,35 @@ def deactivate(request: HttpRequest, user_id: int) -> HttpResponseBase:
     user.is_active = False
     user.save(update_fields=["is_active"])
     return redirect("staff_users")
+
+
+@staff_view("case.fhir", CLINICAL)
+@require_GET
+def case_fhir(request: HttpRequest, public_id: str) -> HttpResponseBase:
+    """The case as a FHIR R4 Bundle (QuestionnaireResponse, Observations, CarePlan)."""
+    from screenplan.exports.fhir import render as fhir_render
+
+    share = _share(public_id)
+    bundle = fhir_render(
+        {
+            "answers": share.assessment.answers,
+            "plan": share.plan,
+            "id": str(share.public_id),
+            "timestamp": share.shared_at.isoformat(),
+        }
+    )
+    response = HttpResponse(json.dumps(bundle, indent=1), content_type="application/fhir+json")
+    response["Content-Disposition"] = f'attachment; filename="screenplan-case-{share.public_id}.json"'
+    return response
+
+
+@staff_view("cases.export", CLINICAL)
+@require_GET
+def export_csv(request: HttpRequest) -> HttpResponseBase:
+    """Every shared case as CSV, streamed (columns documented in docs/csv-export.md)."""
+    from screenplan.exports.csv import render as csv_render
+
+    shares = Share.objects.in_queue().select_related("assignee").iterator(chunk_size=200)
+    response = StreamingHttpResponse(csv_render(shares), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="screenplan-cases.csv"'
+    return response
