@@ -3,6 +3,7 @@
   screenplan serve           apply migrations and serve the site (SQLite by default)
   screenplan plan FILE       the plan JSON for one complete pass of answers
   screenplan simulate FILE   run the adaptive flow with a full answer set as the respondent
+  screenplan score FILE      score a CSV or JSON Lines file of answer sets, row by row (batch.py)
   screenplan manage ARGS     Django's management commands (migrate, check --deploy, …)
 
 FILE may be `-` for standard input. Bad input prints one line on stderr and exits 2.
@@ -17,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from . import batch
 from .engine import EngineError, build_plan, load_content, simulate
 
 EXIT_BAD_INPUT = 2
@@ -75,15 +77,25 @@ def _simulate(args: argparse.Namespace) -> Any:
     return simulate(load_content(), read_answers(args.file), args.lang)
 
 
+def misconfigured(exc: Exception) -> int:
+    """A setting is missing or wrong: say which, on one line, and refuse to start."""
+    print(f"screenplan: {' '.join(str(exc).splitlines())}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 def serve(host: str, port: int, workers: int) -> int:
     """Migrate, then serve with gunicorn (Django and gunicorn load only for this command)."""
     import os
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "screenplan.site.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import call_command
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:  # e.g. production without its secrets: one line, no traceback
+        return misconfigured(exc)
     call_command("migrate", interactive=False, verbosity=0)
     from gunicorn.app.base import BaseApplication
 
@@ -95,6 +107,7 @@ def serve(host: str, port: int, workers: int) -> int:
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", None)  # request lines could carry a private link token
             self.cfg.set("errorlog", "-")
+            self.cfg.set("control_socket_disable", True)  # one shared path per user would collide
 
         def load(self) -> Any:
             return application
@@ -109,9 +122,13 @@ def manage(args: Sequence[str]) -> int:
     import os
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "screenplan.site.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["screenplan manage", *args])
+    try:
+        execute_from_command_line(["screenplan manage", *args])
+    except ImproperlyConfigured as exc:
+        return misconfigured(exc)
     return 0
 
 
@@ -136,10 +153,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=2)
+    batch.add_parser(sub)
     sub.add_parser("manage", help="run a Django management command (screenplan manage --help)")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args.host, args.port, args.workers)
+    if args.command == "score":
+        return batch.run(args)
     try:
         result = commands[args.command](args)
     except EngineError as exc:
