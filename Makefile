@@ -26,6 +26,7 @@ lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/bandit -q -r src
 	$(BIN)/lint-imports
 	$(BIN)/python -m screenplan.docgen --check
 	$(BIN)/python -m screenplan.api.openapi --check
