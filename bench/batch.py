@@ -13,12 +13,13 @@ PHQ-9 and GAD-7 item values come from one of four seeded severity levels per row
 
 Then it measures:
   (A) `screenplan score FILE --output OUT` as a child process (default --jobs: one per CPU);
-  (B) the same command with --jobs 1 on the first S rows (S = 100,000; 10,000 with --quick);
+  (A') the same on the first S rows only (S = 100,000; 10,000 with --quick), for memory;
+  (B) the same command with --jobs 1 on the first S rows;
   (C) a plain loop in this process over those S rows: csv.DictReader, convert the cells, call
       score_answers() per row (no decide(), no output), the floor the command is compared with.
 Peak memory: the largest single process of a run (wait4 ru_maxrss, exact) and the sum over the
 run's processes (sampled from /proc 5 times a second; pages shared after fork count once per
-process). Streaming shows as (A)'s largest process staying near (B)'s although (A) reads more rows.
+process). Streaming shows as (A)'s peaks staying near (A')'s although (A) reads N/S times the rows.
 """
 
 from __future__ import annotations
@@ -188,6 +189,7 @@ def main() -> None:
 
         a = run_child([str(cli), "score", str(big), "--output", str(Path(tmp) / "out.csv")], Path(tmp) / "a.err")
         out_rows, out_plans = count_plans(Path(tmp) / "out.csv")
+        a_s = run_child([str(cli), "score", str(small), "--output", str(Path(tmp) / "out-a.csv")], Path(tmp) / "as.err")
         b = run_child(
             [str(cli), "score", str(small), "--output", str(Path(tmp) / "out-s.csv"), "--jobs", "1"],
             Path(tmp) / "b.err",
@@ -206,17 +208,24 @@ def main() -> None:
         print(f"    {label:46}{rows:>11,}{secs:>9.1f}{rate:>9,.0f}{big_m}{tree}")
 
     line(f"(A) screenplan score, default jobs ({min(cpus or 1, 8)})", n, a, a["wall"], rate_a)
+    line("(A') the same, first rows only", sample, a_s, a_s["wall"], sample / a_s["wall"])
     line("(B) screenplan score --jobs 1, first rows", sample, b, b["wall"], rate_b)
     line("(C) plain loop in process, same rows", c_rows, None, c_secs, rate_c)
-    print(f"    exit status / last stderr line: (A) {a['rc']} {a['stderr'][0]!r}; (B) {b['rc']} {b['stderr'][0]!r}")
+    for tag, r in (("A", a), ("A'", a_s), ("B", b)):
+        print(f"    ({tag}) exit status {r['rc']}, last line on stderr: {r['stderr'][0]!r}")
     print()
     print(f"ratio (A) rows/s / (C) rows/s: {rate_a / rate_c:.2f}   (all workers vs one plain loop)")
     print(f"ratio (B) rows/s / (C) rows/s: {rate_b / rate_c:.2f}   (one process each; (B) also runs")
     print("    decide() for the complete passes, parses and writes every row, and starts a process)")
     print(f"per row: (C) {1e6 / rate_c:,.0f} us in score_answers + DictReader; (B) {1e6 / rate_b:,.0f} us all in")
+    tree = (
+        ""
+        if a["tree_mib"] is None
+        else f"; all its processes {a['tree_mib']:.0f} MiB against {a_s['tree_mib']:.0f} MiB"
+    )
     print(
-        f"memory: (A) read {n / sample:.0f}x the rows of (B); its largest process peaked at"
-        f" {a['maxrss_mib']:.0f} MiB against {b['maxrss_mib']:.0f} MiB"
+        f"memory: (A) read {n // sample}x the rows of (A'); its largest process peaked at {a['maxrss_mib']:.0f} MiB"
+        f" against {a_s['maxrss_mib']:.0f} MiB{tree}"
     )
     print(f"\nbenchmark wall time: {time.perf_counter() - started:.1f} s")
 
