@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, TextIO
 
+from . import strictjson
 from .engine import EngineError, decide, load_content, score_answers
 from .engine.conditions import evaluate
 from .engine.content import NOT_GIVEN, Content
@@ -112,17 +113,6 @@ def add_parser(sub: Any) -> None:
 
 
 # ------------------------------------------------------------------------------------- reading
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"the key {key!r} appears twice")
-        out[key] = value
-    return out
 
 
 def _kinds(content: Content) -> dict[str, str]:
@@ -208,7 +198,7 @@ def _answers_from_cells(columns: tuple[tuple[str, str], ...], cells: list[str]) 
 
 def _answers_from_json(text: str) -> dict[str, Any]:
     try:
-        data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
+        data = strictjson.loads(text)
     except json.JSONDecodeError as exc:
         raise EngineError("bad_json", f"not valid JSON ({exc.msg}, column {exc.colno})") from None
     except ValueError as exc:

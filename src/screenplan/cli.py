@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import batch
+from . import batch, strictjson
 from .engine import EngineError, build_plan, load_content, simulate
 
 EXIT_BAD_INPUT = 2
@@ -27,19 +27,6 @@ EXIT_BAD_INPUT = 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, exit 2, like every other refusal
         self.exit(EXIT_BAD_INPUT, f"screenplan: {message} (see 'screenplan --help')\n")
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"the key {key!r} appears twice")
-        out[key] = value
-    return out
 
 
 def read_answers(path: str) -> Any:
@@ -51,7 +38,7 @@ def read_answers(path: str) -> Any:
     except UnicodeDecodeError:
         raise EngineError("bad_json", "the file is not UTF-8 text", path) from None
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
+        return strictjson.loads(text)
     except json.JSONDecodeError as exc:
         raise EngineError(
             "bad_json", f"not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})", path

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
+from screenplan import strictjson
 from screenplan.clinic.access import client_ip
 from screenplan.engine import EngineError, load_content
 
@@ -59,10 +60,8 @@ def score(request: HttpRequest) -> dict[str, Any]:
     limit(request, f"fhir:{client_ip(request)}")
     if request.content_type not in ("application/json", FHIR_JSON):
         raise ProblemError(415, "Unsupported media type", "Send application/fhir+json or application/json.")
-    from .problems import _no_constants, _no_duplicates
-
     try:
-        resource = json.loads(request.body, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        resource = strictjson.loads(request.body)
     except (ValueError, RecursionError, UnicodeDecodeError) as exc:
         raise ProblemError(400, "Not valid JSON", str(exc)[:200]) from None
     if not isinstance(resource, dict):

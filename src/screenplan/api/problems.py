@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja.errors import HttpError
 from ninja.parser import Parser
 
+from screenplan import strictjson
+
 PROBLEM = "application/problem+json"
 
 
@@ -26,25 +28,12 @@ class ProblemError(Exception):
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"the key {key!r} appears twice")
-        out[key] = value
-    return out
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
 class StrictParser(Parser):
     """JSON bodies without duplicate keys, NaN or Infinity, and only as application/json."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         try:
-            data = json.loads(request.body, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+            data = strictjson.loads(request.body)
         except RecursionError:
             raise HttpError(400, "The JSON body is nested too deeply.") from None
         except (ValueError, UnicodeDecodeError) as exc:
