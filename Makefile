@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run example test test-postgres lint docs bench bench-quick messages clean
+.PHONY: setup run example test test-postgres lint docs bench bench-quick proof proof-quick messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,8 @@ example: setup
 	$(BIN)/screenplan simulate src/screenplan/examples/integrated.json
 
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench proof
+	$(BIN)/ruff format --check src tests bench proof
 	$(BIN)/mypy
 	$(BIN)/bandit -q -r src
 	$(BIN)/lint-imports
@@ -53,6 +53,14 @@ bench: setup
 bench-quick: setup
 	$(BIN)/python bench/burden.py --quick
 	$(BIN)/python bench/pages.py --quick
+
+# Proof under load, faults and attack (proof/run.py): one PASS/FAIL line per check, each
+# harness with a negative control it must catch; exit 1 if any fails. See docs/reliability.md.
+proof: setup
+	$(BIN)/python proof/run.py
+
+proof-quick: setup
+	$(BIN)/python proof/run.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -6,7 +6,10 @@ Every step is saved on the server; a replayed form never stores twice.
 
 from __future__ import annotations
 
-from django.db import transaction
+import threading
+
+from django.conf import settings
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -73,6 +76,8 @@ def screen(request: HttpRequest) -> HttpResponseBase:
     if a is None:
         return redirect("landing")
     if request.method == "POST":
+        if settings.UNSAFE_ACK_BEFORE_COMMIT:
+            return _unsafe_ack_before_commit(request, a)
         return _answer(request, a)
     step = next_step(a)
     if step != reverse("screen"):
@@ -126,6 +131,23 @@ def _answer(request: HttpRequest, a: Assessment) -> HttpResponseBase:
                 _("This page was out of date, so nothing was changed. Please check the answer and try again."),
             )
     return redirect(next_step(a))
+
+
+def _unsafe_ack_before_commit(request: HttpRequest, a: Assessment) -> HttpResponseBase:
+    """TEST-ONLY (SCREENPLAN_UNSAFE_ACK_BEFORE_COMMIT; refused in production): the broken variant
+    that proof/crash.py must catch. The redirect goes out first and the answer is written a
+    moment later in a background thread, so a crash in between loses an acknowledged answer."""
+
+    def write_later() -> None:
+        try:
+            _answer(request, a)
+        finally:
+            connection.close()
+
+    timer = threading.Timer(0.25, write_later)
+    timer.daemon = True
+    timer.start()
+    return redirect("screen")
 
 
 @require_http_methods(["GET", "POST"])

@@ -35,6 +35,11 @@ def _local_secret(name: str, make: str) -> str:
 SECRET_KEY = env_str("SCREENPLAN_SECRET_KEY") or _local_secret("SCREENPLAN_SECRET_KEY", secrets.token_urlsafe(50))
 # Keys for answers at rest: base64 AES-256 keys, comma-separated, the first encrypts.
 DATA_KEYS = env_list("SCREENPLAN_DATA_KEYS") or [_local_secret("SCREENPLAN_DATA_KEYS", secrets.token_urlsafe(32))]
+# TEST-ONLY, never in production: acknowledge an answer before its write is durable, so the
+# durability harness (proof/crash.py) can show it catches acknowledged answers that are lost.
+UNSAFE_ACK_BEFORE_COMMIT = env_bool("SCREENPLAN_UNSAFE_ACK_BEFORE_COMMIT", default=False)
+if UNSAFE_ACK_BEFORE_COMMIT and PRODUCTION:
+    raise ImproperlyConfigured("SCREENPLAN_UNSAFE_ACK_BEFORE_COMMIT is test-only: never with SCREENPLAN_PRODUCTION")
 ALLOWED_HOSTS = env_list("SCREENPLAN_ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
 
 INSTALLED_APPS = [
