@@ -23,10 +23,10 @@ def read_answer(content: Content, item: Item, post: QueryDict, answers: dict[str
         text = raw[0].strip() if raw else ""
         if not text:
             raise AnswerError(_("Please enter a number."))
-        try:
-            value: Any = int(text)
-        except ValueError:
-            raise AnswerError(_("Please enter a whole number, such as 34.")) from None
+        # ASCII digits only: int() would also read other scripts' digits, and "٣" is not "34".
+        if not text.isascii() or not text.lstrip("-").isdigit():
+            raise AnswerError(_("Please enter a whole number, such as 34."))
+        value: Any = int(text)
     elif item.type == "choice":
         if len(raw) != 1:
             raise AnswerError(_("Please choose one answer."))
