@@ -43,3 +43,19 @@ def test_odd_numbers_are_refused_with_a_message(client: Client, value: str) -> N
 def test_a_missing_item_field_gets_400(client: Client) -> None:
     start(client)
     assert client.post("/en/screen/", {"value": "40"}).status_code == 400
+
+
+def test_a_database_outage_is_a_calm_503_with_retry_after(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+
+    from screenplan.assessments import views
+
+    def down(request: object) -> None:
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(views, "current", down)
+    response = client.get("/en/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    assert "Please try again in a moment" in response.content.decode()
+    assert "could not connect" not in response.content.decode()
