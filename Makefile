@@ -27,6 +27,7 @@ lint: setup
 	$(BIN)/ruff format --check src tests bench proof
 	$(BIN)/mypy
 	$(BIN)/bandit -q -r src
+	$(BIN)/semgrep scan --config semgrep.yml --metrics=off --disable-version-check --error --quiet src
 	$(BIN)/lint-imports
 	$(BIN)/python -m screenplan.docgen --check
 	$(BIN)/python -m screenplan.api.openapi --check
