@@ -174,8 +174,9 @@ def test_a_session_idle_for_more_than_15_minutes_ends(clinician: Staff) -> None:
 
 def test_a_request_counts_as_activity_and_resets_the_idle_clock(clinician: Staff) -> None:
     set_session(clinician.client, staff_seen_at=time.time() - IDLE + 60)
+    before = time.time()
     assert reaches_queue(clinician.client)
-    assert time.time() - clinician.client.session["staff_seen_at"] < 5
+    assert clinician.client.session["staff_seen_at"] >= before  # stamped by this request
 
 
 def test_a_session_ends_8_hours_after_sign_in_however_active(clinician: Staff) -> None:
