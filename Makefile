@@ -38,7 +38,7 @@ test: lint
 # The Django suites again on PostgreSQL (pytest-django creates and drops test_postgres).
 # Needs a server on 127.0.0.1:5432 that user postgres may use; `make test` never does.
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
-DJANGO_SUITES = $(wildcard tests/web tests/clinic tests/api tests/ops)
+DJANGO_SUITES = $(wildcard tests/web tests/clinic tests/api tests/ops tests/security)
 
 test-postgres: setup
 	DATABASE_URL=$(POSTGRES_URL) $(BIN)/python -m pytest $(DJANGO_SUITES)
