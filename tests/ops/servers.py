@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlencode, urlsplit
 
-from screenplan.engine import load_content, next_item
+from web.helpers import engine_asked  # noqa: F401  (re-exported for the ops tests)
 
 PASSWORD = secrets.token_urlsafe(16)  # staff accounts of these throwaway sites
 
@@ -265,16 +265,6 @@ def answer_all(browser: Browser, servers: tuple[Server, ...], answers: dict[str,
             return asked
         asked.append(item)
     raise AssertionError("the flow did not finish")
-
-
-def engine_asked(answers: dict[str, Any]) -> list[str]:
-    content = load_content()
-    given: dict[str, Any] = {}
-    asked = []
-    while (item := next_item(content, given)) is not None:
-        given[item.id] = answers[item.id]
-        asked.append(item.id)
-    return asked
 
 
 def private_link(browser: Browser, server: Server, back: str = "/en/screen/") -> str:

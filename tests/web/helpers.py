@@ -7,7 +7,7 @@ from typing import Any
 
 from django.test import Client
 
-from screenplan.engine import load_content, next_item
+from screenplan.engine import load_content, simulate
 
 
 def start(client: Client, lang: str = "en") -> None:
@@ -53,10 +53,6 @@ def answer_all(client: Client, answers: dict[str, Any], lang: str = "en") -> lis
 
 
 def engine_asked(answers: dict[str, Any]) -> list[str]:
-    content = load_content()
-    given: dict[str, Any] = {}
-    asked = []
-    while (item := next_item(content, given)) is not None:
-        given[item.id] = answers[item.id]
-        asked.append(item.id)
+    """The questions the engine's own flow asks for these answers, in order."""
+    asked: list[str] = simulate(load_content(), answers)["asked"]
     return asked
