@@ -53,16 +53,23 @@ class Assessment(models.Model):
 
     @property
     def answers(self) -> dict[str, Any]:
+        """The opened answers (a fresh copy). A request reads them several times, so the
+        opened form is kept beside the sealed bytes it came from and reused while they match."""
         if not self.answers_sealed:
             return {}
-        raw = open_sealed(self.answers_sealed, self._context("answers"), settings.DATA_KEYS)
-        data: dict[str, Any] = json.loads(raw)
-        return data
+        sealed = bytes(self.answers_sealed)
+        opened = self.__dict__.get("_opened")
+        if opened is None or opened[0] != sealed:
+            raw = open_sealed(sealed, self._context("answers"), settings.DATA_KEYS)
+            opened = (sealed, json.loads(raw))
+            self.__dict__["_opened"] = opened
+        return {k: list(v) if isinstance(v, list) else v for k, v in opened[1].items()}
 
     @answers.setter
     def answers(self, value: dict[str, Any]) -> None:
         raw = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
         self.answers_sealed = seal(raw, self._context("answers"), settings.DATA_KEYS)
+        self.__dict__["_opened"] = (bytes(self.answers_sealed), json.loads(raw))
 
     def new_token(self) -> str:
         """Issue a new private link token; the previous link stops working."""
@@ -97,14 +104,22 @@ class Assessment(models.Model):
             return "same"
         if revision is not None and revision != self.revision:
             return "stale"
-        self.answers = consistent(content, {**answers, item_id: value})
+        updated = {**answers, item_id: value}
+        # An answer to the current question, with nothing answered after it, cannot make any
+        # stored answer invalid (conditions only look back), so only an edit needs the check.
+        position = {k: n for n, k in enumerate(content.items)}
+        edit = item_id in answers or any(position.get(k, -1) > position[item_id] for k in answers)
+        self.answers = consistent(content, updated) if edit else updated
         self.revision += 1
+        changed = ["answers_sealed", "revision", "updated_at"]
         if next_item(content, self.answers) is None:
             self.finish()
-        self.save()
+            changed += FINISH_FIELDS
+        self.save(update_fields=changed)
         return "stored"
 
     def finish(self) -> None:
+        """Close the screen and keep its categories (FINISH_FIELDS) for the program's counts."""
         decision = decide(load_content(), self.answers)
         self.status = self.Status.COMPLETE
         self.completed_at = timezone.now()
@@ -112,3 +127,6 @@ class Assessment(models.Model):
         self.engine_version = ENGINE_VERSION
         self.pathway = decision.pathway
         self.safety_level = decision.safety
+
+
+FINISH_FIELDS = ["status", "completed_at", "content_version", "engine_version", "pathway", "safety_level"]

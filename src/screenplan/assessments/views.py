@@ -40,15 +40,27 @@ def problem(request: HttpRequest, status: int, message: str) -> HttpResponse:
     return render(request, "assessments/problem.html", {"message": message}, status=status)
 
 
+_PATHS: dict[tuple[str, str], str] = {}
+
+
+def path_of(name: str) -> str:
+    """reverse() for the few argument-free respondent pages, kept per language (asked on every step)."""
+    key = (name, get_language() or "")
+    found = _PATHS.get(key)
+    if found is None:
+        found = _PATHS[key] = reverse(name)
+    return found
+
+
 def next_step(a: Assessment) -> str:
     """Crisis resources come before anything else once a risk answer raises the level."""
     answers = a.answers
     level = safety_so_far(load_content(), answers)
     if LEVELS.index(level) > LEVELS.index(a.safety_shown):
-        return reverse("crisis")
+        return path_of("crisis")
     if a.status == Assessment.Status.COMPLETE:
-        return reverse("results")
-    return reverse("screen")
+        return path_of("results")
+    return path_of("screen")
 
 
 @require_GET
@@ -72,15 +84,13 @@ def start(request: HttpRequest) -> HttpResponseBase:
 
 @require_http_methods(["GET", "POST"])
 def screen(request: HttpRequest) -> HttpResponseBase:
+    if request.method == "POST":
+        return _answer(request)
     a = current(request)
     if a is None:
         return redirect("landing")
-    if request.method == "POST":
-        if settings.UNSAFE_ACK_BEFORE_COMMIT:
-            return _unsafe_ack_before_commit(request, a)
-        return _answer(request, a)
     step = next_step(a)
-    if step != reverse("screen"):
+    if step != path_of("screen"):
         return redirect(step)  # crisis resources first, or the results of a finished screen
     content = load_content()
     answers = a.answers
@@ -102,14 +112,26 @@ FINISHED = gettext_lazy("This screen is finished, so its answers can no longer b
 NOT_CURRENT = gettext_lazy("That question is not the current one. Please continue from where you are.")
 
 
-def _answer(request: HttpRequest, a: Assessment) -> HttpResponseBase:
+def _answer(request: HttpRequest) -> HttpResponseBase:
+    public_id = request.session.get(SESSION_KEY)
+    if not public_id:
+        return redirect("landing")
+    if settings.UNSAFE_ACK_BEFORE_COMMIT:
+        return _unsafe_ack_before_commit(request, public_id)
+    return _store(request, public_id)
+
+
+def _store(request: HttpRequest, public_id: str) -> HttpResponseBase:
     content = load_content()
     item_id = request.POST.get("item", "")
     item = content.items.get(item_id)
     if item is None:
         return problem(request, 400, _("That question does not exist."))
     with transaction.atomic():
-        a = Assessment.objects.select_for_update().get(pk=a.pk)
+        # Read under the row lock (one query): the answer is checked against what is stored now.
+        a = Assessment.objects.select_for_update().filter(public_id=public_id).first()
+        if a is None:
+            return redirect("landing")
         answers = a.answers
         if a.status == Assessment.Status.COMPLETE:
             return problem(request, 409, FINISHED)
@@ -133,14 +155,14 @@ def _answer(request: HttpRequest, a: Assessment) -> HttpResponseBase:
     return redirect(next_step(a))
 
 
-def _unsafe_ack_before_commit(request: HttpRequest, a: Assessment) -> HttpResponseBase:
+def _unsafe_ack_before_commit(request: HttpRequest, public_id: str) -> HttpResponseBase:
     """TEST-ONLY (SCREENPLAN_UNSAFE_ACK_BEFORE_COMMIT; refused in production): the broken variant
     that proof/crash.py must catch. The redirect goes out first and the answer is written a
     moment later in a background thread, so a crash in between loses an acknowledged answer."""
 
     def write_later() -> None:
         try:
-            _answer(request, a)
+            _store(request, public_id)
         finally:
             connection.close()
 
@@ -173,7 +195,7 @@ def _finished(request: HttpRequest) -> Assessment | HttpResponseBase:
     if a is None:
         return redirect("landing")
     step = next_step(a)
-    if step != reverse("results"):
+    if step != path_of("results"):
         return redirect(step)
     return a
 
@@ -201,7 +223,8 @@ def plan_pdf(request: HttpRequest) -> HttpResponseBase:
         return a
     from screenplan.exports.pdf import render as render_pdf
 
-    body = render_pdf(a.plan(get_language() or "en"), get_language() or "en")
+    lang = get_language() or "en"
+    body = render_pdf(a.plan(lang), lang, program_name=settings.PROGRAM_NAME)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="screenplan-plan.pdf"'
     return response

@@ -110,7 +110,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cookie: the session. CSRF tokens live in it, the language lives in the URL.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "screenplan.site.sessions"
 SESSION_COOKIE_NAME = "screenplan"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
