@@ -1,4 +1,4 @@
-# Every target CI uses is here; `.ci/run` calls `make test`, `make test-postgres` and `make bench-quick`.
+# Every target CI uses is here; `.ci/run` calls `make test`, `make test-postgres`, `make proof-quick` and `make bench-quick`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -57,9 +57,11 @@ bench-quick: setup
 
 # Proof under load, faults and attack (proof/run.py): one PASS/FAIL line per check, each
 # harness with a negative control it must catch; exit 1 if any fails. See docs/reliability.md.
+# Full sizes (load: 200 respondents for 3 minutes, on SQLite and on two servers with PostgreSQL).
 proof: setup
 	$(BIN)/python proof/run.py
 
+# CI sizes; performance targets print as FIGURE lines there and are gated only by `make proof`.
 proof-quick: setup
 	$(BIN)/python proof/run.py --quick
 

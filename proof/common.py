@@ -13,13 +13,22 @@ BIN = Path(sys.executable).parent
 
 @dataclass(frozen=True)
 class Result:
-    """One check: its name, whether it held, and the figure that says how."""
+    """One check: its name, whether it held, and the figure that says how.
+
+    A check that is not `gated` is a performance target measured by a short run (`--quick`, as
+    in CI): on a shared machine twenty seconds measure its noise as much as the code, so its
+    line says whether the target was met, as `FIGURE`, and does not decide the exit status.
+    The full run gates every check.
+    """
 
     name: str
     ok: bool
     figure: str
+    gated: bool = True
 
     def line(self) -> str:
+        if not self.gated:
+            return f"FIGURE {self.name} ({self.figure})"
         return f"{'PASS' if self.ok else 'FAIL'} {self.name} ({self.figure})"
 
 
