@@ -56,8 +56,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "screenplan.clinic.access.RequestIdMiddleware",
     "screenplan.site.security.SecurityHeadersMiddleware",
-    "screenplan.api.guard.BodyGuardMiddleware",
+    # Before the body guard, so a 413 or 415 gets HSTS (and the HTTPS redirect) like any response.
     "django.middleware.security.SecurityMiddleware",
+    "screenplan.api.guard.BodyGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
