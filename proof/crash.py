@@ -397,8 +397,13 @@ def audit(run: Run) -> Audit:
         ).fetchall()
     finally:
         conn.close()
+    return audit_rows(result, run.screens, rows, run.keys)
+
+
+def audit_rows(result: Audit, screens: list[Screen], rows: list[Any], keys: list[str]) -> Audit:
+    """Match stored rows (public_id, token_hash, answers_sealed, revision, status) to what was acknowledged."""
     by_hash = {row[1]: row for row in rows if row[1]}
-    for screen in run.screens:
+    for screen in screens:
         result.acknowledged += len(screen.acked)
         row = by_hash.get(hashlib.sha256(screen.token.encode()).hexdigest())
         if row is None:
@@ -407,7 +412,7 @@ def audit(run: Run) -> Audit:
             continue
         public_id, _, sealed, revision, status = row
         context = f"assessments.assessment.answers:{uuid.UUID(str(public_id))}"
-        stored = json.loads(open_sealed(sealed, context, run.keys)) if sealed else {}
+        stored = json.loads(open_sealed(bytes(sealed), context, keys)) if sealed else {}
         result.stored += len(stored)
         result.complete += status == "complete"
         for item, value in screen.acked.items():

@@ -26,7 +26,7 @@ for folder in (HERE, ROOT / "tests", ROOT / "src"):
 
 from common import Result  # noqa: E402  (needs the paths above)
 
-HARNESSES = ["crash", "checks", "load"]  # checks reads the crash run's server log, so crash goes first
+HARNESSES = ["crash", "checks", "load", "outage"]  # checks reads the crash run's server log, so crash goes first
 
 
 def main(argv: list[str] | None = None) -> int:

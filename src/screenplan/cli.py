@@ -84,6 +84,11 @@ def serve(host: str, port: int, workers: int) -> int:
     except ImproperlyConfigured as exc:  # e.g. production without its secrets: one line, no traceback
         return misconfigured(exc)
     call_command("migrate", interactive=False, verbosity=0)
+    from django.db import connections
+
+    # gunicorn forks its workers from this process: a database connection left open here would
+    # be one socket shared by every worker, their queries and answers interleaved.
+    connections.close_all()
     from gunicorn.app.base import BaseApplication
 
     from .site.wsgi import application

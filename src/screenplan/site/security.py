@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -36,6 +38,31 @@ class SecurityHeadersMiddleware:
         return response
 
 
+def database_error(exception: BaseException | None) -> bool:
+    """A database error, or an error raised while handling a lost connection (the session store
+    turns one into SessionInterrupted, a 400). Off under the test-only UNSAFE_DB_ERRORS_AS_500."""
+    if exception is None or settings.UNSAFE_DB_ERRORS_AS_500:
+        return False
+    if isinstance(exception, (OperationalError, InterfaceError, DatabaseError)):
+        return True
+    cause = exception.__cause__ or exception.__context__
+    for _ in range(10):
+        if cause is None:
+            return False
+        if isinstance(cause, (OperationalError, InterfaceError)):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def unavailable(request: HttpRequest, exception: BaseException) -> HttpResponse:
+    logging.getLogger("screenplan").warning("database unavailable: %s", type(exception).__name__)
+    body = render_to_string("assessments/unavailable.html", request=request)
+    response = HttpResponse(body, status=503)
+    response["Retry-After"] = "10"
+    return response
+
+
 class DatabaseUnavailableMiddleware:
     """A database outage becomes a 503 with Retry-After and a calm page, never a traceback."""
 
@@ -46,13 +73,29 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, (OperationalError, InterfaceError, DatabaseError)):
-            return None
-        logging.getLogger("screenplan").warning("database unavailable: %s", type(exception).__name__)
-        body = render_to_string("assessments/unavailable.html", request=request)
-        response = HttpResponse(body, status=503)
-        response["Retry-After"] = "10"
-        return response
+        return unavailable(request, exception) if database_error(exception) else None
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. A database error raised outside a view (a middleware loading the session or
+    the CSRF secret, the session saved after the view) reaches Django's last-resort handler, not
+    process_exception; it is the same 503 page. Anything else is the usual 500 page."""
+    exception = sys.exc_info()[1]  # Django calls the handler while handling the exception
+    if exception is not None and database_error(exception):
+        return unavailable(request, exception)
+    from screenplan.assessments.views import server_error as page
+
+    return page(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400. The session store turns a database error while saving into SessionInterrupted
+    (a 400): that is the 503 page too. Anything else is the usual 400 page."""
+    if exception is not None and database_error(exception):
+        return unavailable(request, exception)
+    from screenplan.assessments.views import bad_request as page
+
+    return page(request, exception)
 
 
 TOKEN_PATH = re.compile(r"/r/[A-Za-z0-9_\-]+")

@@ -40,6 +40,11 @@ DATA_KEYS = env_list("SCREENPLAN_DATA_KEYS") or [_local_secret("SCREENPLAN_DATA_
 UNSAFE_ACK_BEFORE_COMMIT = env_bool("SCREENPLAN_UNSAFE_ACK_BEFORE_COMMIT", default=False)
 if UNSAFE_ACK_BEFORE_COMMIT and PRODUCTION:
     raise ImproperlyConfigured("SCREENPLAN_UNSAFE_ACK_BEFORE_COMMIT is test-only: never with SCREENPLAN_PRODUCTION")
+# TEST-ONLY, never in production: a database error is the generic 500 page instead of the calm
+# 503 with Retry-After, so the outage harness (proof/outage.py) can show it catches that.
+UNSAFE_DB_ERRORS_AS_500 = env_bool("SCREENPLAN_UNSAFE_DB_ERRORS_AS_500", default=False)
+if UNSAFE_DB_ERRORS_AS_500 and PRODUCTION:
+    raise ImproperlyConfigured("SCREENPLAN_UNSAFE_DB_ERRORS_AS_500 is test-only: never with SCREENPLAN_PRODUCTION")
 ALLOWED_HOSTS = env_list("SCREENPLAN_ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
 
 INSTALLED_APPS = [

@@ -19,6 +19,6 @@ urlpatterns = [
     *i18n_patterns(path("", include("screenplan.assessments.urls"))),
 ]
 
-handler400 = "screenplan.assessments.views.bad_request"
+handler400 = "screenplan.site.security.bad_request"  # a database error: the 503 page
 handler404 = "screenplan.assessments.views.not_found"
-handler500 = "screenplan.assessments.views.server_error"
+handler500 = "screenplan.site.security.server_error"  # a database error: the 503 page
