@@ -74,11 +74,16 @@ def start(request: HttpRequest) -> HttpResponseBase:
         return render(request, "assessments/consent.html")
     if request.POST.get("consent") != "yes":
         return render(request, "assessments/consent.html", {"error": _("Please confirm to start.")}, status=400)
-    a = Assessment(language=get_language() or "en")
-    a.answers = {}
-    a.save()
-    request.session.cycle_key()
-    request.session[SESSION_KEY] = str(a.public_id)
+    # One transaction: the new screen, the new session key and the old key's deletion commit
+    # together, so a database that fails half-way leaves the old session (and its CSRF secret)
+    # in place and pressing Start again works.
+    with transaction.atomic():
+        a = Assessment(language=get_language() or "en")
+        a.answers = {}
+        a.save()
+        request.session.cycle_key()
+        request.session[SESSION_KEY] = str(a.public_id)
+        request.session.save()
     return redirect("screen")
 
 
