@@ -83,7 +83,7 @@ def audit(request: HttpRequest, action: str, obj: str, outcome: str) -> None:
     AuditEvent.objects.create(
         actor=actor,
         action=action,
-        object=obj,
+        object=obj[:64],  # a name typed at sign-in may be 150 long; PostgreSQL refuses more than the column
         outcome=outcome,
         request_id=getattr(request, "request_id", ""),
     )

@@ -32,6 +32,7 @@ Columns (docs/csv-export.md says the same):
 
 Spreadsheets run a cell that starts with = + - or @ (or a tab or carriage return) as a formula,
 so such a cell is written with a leading single quote: a name like "=HYPERLINK(…)" cannot run.
+A leading NUL gets the quote too (OWASP ASVS 1.2.10 lists it), since the share form keeps it.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ COLUMNS = (
     "content_version",
     "engine_version",
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 class _Line:
