@@ -1,15 +1,18 @@
 """Two app servers on one PostgreSQL database behave as one site.
 
 Everything a person's next request depends on (sessions, CSRF tokens, answers, private
-links, sign-in lockouts) lives in the database, so a load balancer may send any request to
-any server. Two real `screenplan serve` processes share a fresh database; one browser
-alternates between them.
+links, sign-in lockouts) and the API's rate-limit counters live in the database, so a load
+balancer may send any request to any server. Two real `screenplan serve` processes share a
+fresh database; one browser (or API client) alternates between them.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import re
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from web.profiles import LOW_RISK
 from .servers import (
     PASSWORD,
     Browser,
+    Response,
     Server,
     answer_all,
     answer_one,
@@ -38,6 +42,9 @@ from .servers import (
 )
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+# Requests per minute per private token, set explicitly so the test knows where the limit is
+# (the default, 120, would only make the test longer).
+API_LIMIT = 40
 
 
 def _admin() -> psycopg.Connection:
@@ -75,6 +82,7 @@ def servers(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         DATABASE_URL=database,
         SCREENPLAN_DATA_DIR=str(folder / "data"),
         SCREENPLAN_REQUIRE_TOTP="false",
+        SCREENPLAN_API_RATE_PER_MINUTE=str(API_LIMIT),
         **secrets_env(),
     )
     migrated = manage(env, "migrate", "--no-input")
@@ -164,3 +172,59 @@ def test_a_lockout_reached_on_one_server_holds_on_the_other(servers: tuple[Serve
     refused = sign_in(Browser(), b, "locked_out", PASSWORD)
     assert refused.status == 429 and "Too many failed attempts" in refused.text
     assert sign_in(Browser(), b, "clin").status == 302  # only that account (from that address) is locked
+
+
+def api(server: Server, method: str, path: str, token: str = "", body: object = None) -> Response:
+    """One JSON API request, as a kiosk sends it: a bearer token and a JSON body, no cookies."""
+    headers = {"Host": f"127.0.0.1:{server.port}", "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = None if body is None else json.dumps(body)
+    if data is not None:
+        headers["Content-Type"] = "application/json"
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        conn.request(method, path, body=data, headers=headers)
+        raw = conn.getresponse()
+        text = raw.read().decode("utf-8", errors="replace")
+        return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, text)
+    finally:
+        conn.close()
+
+
+def requests_until_refused(targets: list[Server], token: str) -> tuple[int, Response]:
+    """GET /api/v1/screen with one token, cycling over `targets`, until a refusal: (200s before it, refusal)."""
+    for n in range(3 * API_LIMIT):
+        response = api(targets[n % len(targets)], "GET", "/api/v1/screen", token)
+        if response.status != 200:
+            return n, response
+    raise AssertionError(f"no refusal in {3 * API_LIMIT} requests")
+
+
+def test_the_api_rate_limit_holds_when_requests_alternate_between_servers(servers: tuple[Server, Server]) -> None:
+    a, b = servers
+    # The limit counts per fixed minute (ratelimit.hit), so both runs must fall in one minute:
+    # start at the top of a fresh one if little of this one is left.
+    if (left := 60 - time.time() % 60) < 30:
+        time.sleep(left + 0.5)
+    window = int(time.time() // 60)
+
+    tokens = []
+    for server in (a, b):
+        started = api(server, "POST", "/api/v1/screens", body={"language": "en"})
+        assert started.status == 201, (started.status, started.text[:300])
+        tokens.append(json.loads(started.text)["token"])
+
+    alone, _ = requests_until_refused([a], tokens[0])  # the baseline: one server
+    both, refused = requests_until_refused([a, b], tokens[1])  # a, b, a, b, ...
+    assert int(time.time() // 60) == window, "both runs fell in one rate-limit window"
+
+    # A counter kept in each server's memory would let the alternating client through twice as often.
+    assert alone == both == API_LIMIT, (alone, both)
+    assert refused.status == 429 and refused.headers["content-type"] == "application/problem+json"
+    assert 1 <= int(refused.headers["retry-after"]) <= 61
+    assert json.loads(refused.text)["status"] == 429
+    for server in servers:  # the refusal is the same on either server, for the rest of the minute
+        again = api(server, "GET", "/api/v1/screen", tokens[1])
+        assert again.status == 429 and "retry-after" in again.headers, server.port
+    assert api(b, "GET", "/api/v1/screen", secrets.token_urlsafe(32)).status == 401  # other tokens are not held back

@@ -1,20 +1,20 @@
 """Authorization matrix: every actor x every route x methods, generated from the URL resolver.
 
-A route without an entry in POLICY fails the test. Respondent A must never see respondent B's data.
+A route without an entry in POLICY fails the test. Requests here carry empty bodies, so they
+show who is turned away and how; test_route_effects.py sends the valid requests and shows
+that only the allowed actor's request changes anything. Respondent A never sees B's data and
+B never sees A's; nobody else sees either, except staff whose role allows it (actors.leaks).
 """
 
 from __future__ import annotations
 
-import re
-import secrets
+import dataclasses
 import types
 from typing import Any
 
 import pytest
-from clinic.conftest import (  # noqa: F401
+from clinic.conftest import (  # noqa: F401  (fixtures the actors are built from)
     CONTACT_B,
-    Respondent,
-    Staff,
     admin,
     clinician,
     clinician2,
@@ -24,48 +24,22 @@ from clinic.conftest import (  # noqa: F401
     respondent_b,
 )
 from django.http import HttpResponse
-from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, include, path
+from django.urls import get_resolver, include, path
 
-from screenplan.api.models import ApiClient
-from screenplan.assessments.models import Assessment
+from .actors import ACTORS, API_METHODS, NOTES, STAFF_ROLES, all_routes, concrete, leaks, outcome, prepare, text_of
 
 pytestmark = pytest.mark.django_db
-API_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
-
-def all_routes(resolver: URLResolver) -> list[str]:
-    """Every route template, e.g. 'staff/case/<uuid:public_id>/' or 'api/v1/screen/plan'."""
-    found: list[str] = []
-
-    def walk(patterns: list[Any], prefix: str) -> None:
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                found.append(prefix + str(p.pattern))
-
-    walk(resolver.url_patterns, "")
-    return [re.sub(r"^\^?(en|es)/", "<lang>/", t.lstrip("^").rstrip("$")) for t in found]
-
-
-ACTORS = (
-    "anonymous",
-    "respondent_a",
-    "a_deleted",
-    "clinician",
-    "reception",
-    "admin",
-    "deactivated",
-    "api_read",
-    "api_write",
-)
-STAFF_ROLES = ("clinician", "reception", "admin")
 LAST = ("api/v1/screen", "<lang>/link/", "<lang>/delete/", "staff/logout/")  # end or rotate a session: run last
-L, H = "/staff/login/", "/en/"  # redirect targets (query string ignored)
+L, H, R = "/staff/login/", "/en/", "/en/results/"  # redirect targets (query string ignored)
+A, B = "respondent_a", "respondent_b"
 # POLICY[route][method] = outcome for every actor, or {actor: outcome, "*": default}. Outcome: status or redirect path.
-A = "respondent_a"
-MINE = {A: 200, "*": H}  # respondent-owned pages: only the cookie holder, others go to the landing page
+MINE = {A: 200, B: 200, "*": H}  # respondent-owned pages: only the cookie holder, others go to the landing page
+
+
+def owners(outcome: Any, others: Any) -> dict[str, Any]:
+    """What each respondent gets on their own screen, and what everyone else gets."""
+    return {A: outcome, B: outcome, "*": others}
 
 
 def staff(get: Any, post: Any, roles: tuple[str, ...]) -> dict[str, Any]:
@@ -74,22 +48,25 @@ def staff(get: Any, post: Any, roles: tuple[str, ...]) -> dict[str, Any]:
 
 
 CASE = "/staff/case/<B>/"
+API_READER = {"api_read": 200, "api_write": 403, "*": 401}
 POLICY: dict[str, dict[str, Any]] = {
     "<lang>/": {"GET": 200, "POST": 405},
     "<lang>/about-the-questions/": {"GET": 200, "POST": 405},
     "<lang>/patterns/": {"GET": 200, "POST": 405},
     "<lang>/start/": {"GET": 200, "POST": 400},
-    "<lang>/link/": {"GET": 405, "POST": H},  # after A deleted the screen over the API
+    "<lang>/link/": {"GET": 405, "POST": H},  # after the respondents deleted their screens over the API
     "<lang>/plan.pdf": {"GET": MINE, "POST": 405},
     "<lang>/plan/": {"GET": MINE, "POST": 405},
     "<lang>/results/": {"GET": MINE, "POST": 405},
-    "<lang>/screen/": {"GET": {A: "/en/results/", "*": H}, "POST": {A: 400, "*": H}},
-    "<lang>/screen/crisis/": {"GET": MINE, "POST": {A: "/en/results/", "*": H}},
+    "<lang>/screen/": {"GET": owners(R, H), "POST": owners(400, H)},
+    "<lang>/screen/crisis/": {"GET": MINE, "POST": owners(R, H)},
     "<lang>/share/": {"GET": MINE, "POST": MINE},
     "<lang>/share/withdraw/": {"GET": 405, "POST": MINE},
     "<lang>/delete/": {"GET": 200, "POST": 200},
     "healthz": {"GET": 200, "POST": 200},
-    "r/<str:token>/": {"GET": 404, "POST": 405},  # a token-looking value that is no one's
+    # Each respondent opens their own private link; a deleted screen's link and a token that
+    # is no one's are both 404, so a link never says whether a screen exists.
+    "r/<str:token>/": {"GET": owners(R, 404), "POST": 405},
     "staff/login/": {"GET": 200, "POST": 400},
     "staff/login/code/": {"GET": L, "POST": L},
     "staff/logout/": {"GET": 405, "POST": L},
@@ -109,59 +86,19 @@ POLICY: dict[str, dict[str, Any]] = {
     "api/v1/screens": {"POST": 201},
     "api/v1/fhir/Questionnaire/<questionnaire_id>": {"GET": 200},
     "api/v1/fhir/QuestionnaireResponse/$score": {"POST": 422},
-    "api/v1/screen": {"GET": {A: 200, "*": 401}, "DELETE": {A: 204, "*": 401}},
-    "api/v1/screen/answers/<item_id>": {"PUT": {A: 422, "*": 401}},
-    "api/v1/screen/plan": {"GET": {A: 200, "*": 401}},
-    "api/v1/screen/share": {"POST": {A: 422, "*": 401}, "DELETE": {A: 204, "*": 401}},
-    "api/v1/staff/cases": {"GET": {"api_read": 200, "api_write": 403, "*": 401}},
-    "api/v1/staff/cases/<case_id>": {
-        "GET": {"api_read": 200, "api_write": 403, "*": 401},
-        "PATCH": {"api_read": 422, "api_write": 422, "*": 401},
-    },
-    "api/v1/staff/cases/<case_id>/fhir": {"GET": {"api_read": 200, "api_write": 403, "*": 401}},
+    "api/v1/screen": {"GET": owners(200, 401), "DELETE": owners(204, 401)},
+    "api/v1/screen/answers/<item_id>": {"PUT": owners(422, 401)},
+    "api/v1/screen/plan": {"GET": owners(200, 401)},
+    "api/v1/screen/share": {"POST": owners(422, 401), "DELETE": owners(204, 401)},
+    "api/v1/staff/cases": {"GET": API_READER},
+    "api/v1/staff/cases/<case_id>": {"GET": API_READER, "PATCH": {"api_read": 422, "api_write": 422, "*": 401}},
+    "api/v1/staff/cases/<case_id>/fhir": {"GET": API_READER},
 }
 
 
 def expected(route: str, method: str, actor: str) -> Any:
     want = POLICY[route].get(method, 405)  # an API method not served: 405
     return want.get(actor, want["*"]) if isinstance(want, dict) else want
-
-
-def setup(actor: str, request: pytest.FixtureRequest) -> tuple[Client, dict[str, str], dict[str, Any], list[str]]:
-    a: Respondent = request.getfixturevalue("respondent_a")
-    b: Respondent = request.getfixturevalue("respondent_b")
-    tokens = []
-    for who in (a, b):
-        assessment = Assessment.objects.get(pk=who.share.assessment_id)
-        tokens.append(assessment.new_token())
-        assessment.save(update_fields=["token_hash", "updated_at"])
-    headers: dict[str, str] = {}
-    client = Client()
-    if actor in ("respondent_a", "a_deleted"):
-        client, headers = a.client, {"Authorization": f"Bearer {tokens[0]}"}
-        if actor == "a_deleted":
-            assert a.client.post("/en/delete/", {"confirm": "yes"}).status_code == 200
-            assert not Assessment.objects.filter(pk=a.share.assessment_id).exists()
-    elif actor.startswith("api_"):
-        _, token = ApiClient.issue(actor, ["cases:read"] if actor == "api_read" else ["cases:write"])
-        headers = {"Authorization": f"Bearer {token}"}
-    elif actor != "anonymous":
-        client = request.getfixturevalue(actor).client
-    samples = {
-        "public_id": b.share.public_id,
-        "case_id": b.share.public_id,
-        "token": secrets.token_urlsafe(32),
-        "item_id": "phq9_1",
-        "questionnaire_id": "battery",
-        "lang": "en",
-        "user_id": request.getfixturevalue("clinician2").user.pk,
-    }
-    secret = [CONTACT_B["name"], CONTACT_B["phone"], str(b.share.public_id), tokens[1]]
-    return client, headers, samples, secret
-
-
-def concrete(template: str, samples: dict[str, Any]) -> str:
-    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(samples[m.group(1)]), template)
 
 
 def test_every_route_has_a_policy() -> None:
@@ -177,26 +114,33 @@ def test_a_new_route_without_a_policy_fails_the_check() -> None:
     assert set(all_routes(get_resolver(urlconf))) - set(POLICY) == {"staff/export-new/"}
 
 
+def test_the_canary_search_finds_what_an_actor_must_not_see(request: pytest.FixtureRequest) -> None:
+    staff = prepare("reception", request)
+    case, page = "staff/case/<uuid:public_id>/", f"<p>{CONTACT_B['name']}</p><p>{NOTES['b']}</p>"
+    assert leaks(staff, case, 200, page) == [f"b's note {NOTES['b']!r}"]  # B's contact, never a note
+    assert len(leaks(staff, case, 403, page)) == 2  # a denial shows nothing at all
+    assert len(leaks(staff, "<lang>/results/", 200, page)) == 2  # nor does a respondent's page
+    assert leaks(staff, case, 200, "<p>Alice Aardvark</p>") == ["a's contact 'Alice Aardvark'"]  # B's case only
+    assert len(leaks(dataclasses.replace(staff, actor=A), "<lang>/results/", 200, page)) == 2
+    assert leaks(dataclasses.replace(staff, actor=B), "<lang>/results/", 200, page) == []
+
+
 @pytest.mark.parametrize("actor", ACTORS)
 def test_each_actor_gets_exactly_what_the_policy_allows(actor: str, request: pytest.FixtureRequest) -> None:
-    client, headers, samples, secret = setup(actor, request)
+    world = prepare(actor, request)
+    samples = world.samples()
     routes = sorted(set(all_routes(get_resolver())), key=lambda t: (t in LAST, LAST.index(t) if t in LAST else 0, t))
     problems, checked = [], 0
     for t in routes:
         url = concrete(t, samples)
         for m in API_METHODS if t.startswith("api/") else ("GET", "POST"):
             kw = {"content_type": "application/json", "data": "{}"} if t.startswith("api/") and m != "GET" else {}
-            r = client.generic(m, url, headers=headers, **kw)
-            got: Any = r.status_code
-            if got == 302:
-                got = r["Location"].split("?")[0].replace(str(samples["public_id"]), "<B>")
-            want = expected(t, m, actor)
+            r = world.client.generic(m, url, headers=world.headers, **kw)
+            got, want = outcome(r, samples["public_id"]), expected(t, m, actor)
             checked += 1
             if got != want:
                 problems.append(f"{actor} {m} {url}: got {got}, expected {want}")
-            if actor in ("anonymous", "respondent_a", "a_deleted"):
-                body = (b"".join(r.streaming_content) if r.streaming else r.content).decode(errors="replace")
-                if leaked := [v for v in secret if v in body]:
-                    problems.append(f"{actor} {m} {url}: shows respondent B's {leaked}")
+            if found := leaks(world, t, r.status_code, text_of(r)):
+                problems.append(f"{actor} {m} {url} ({r.status_code}) shows {', '.join(found)}")
     print(f"{actor}: {checked} requests checked")
     assert not problems, "\n".join(problems)

@@ -88,6 +88,18 @@ def _summary(s: Share) -> dict[str, Any]:
     }
 
 
+def _detail(request: HttpRequest, share: Share) -> dict[str, Any]:
+    """The case with its contact details, plan and answers, for a client that may read cases.
+
+    A client with cases:write alone gets the summary and empty contact, plan and answers: the
+    write scope moves a case along the workflow, and a PATCH that changes nothing must not
+    become a way to read any case whose id the client knows.
+    """
+    if not request.auth.allows("cases:read"):
+        return {**_summary(share), "contact": {}, "plan": {}, "answers": {}}
+    return {**_summary(share), "contact": share.contact, "plan": share.plan, "answers": share.assessment.answers}
+
+
 @router.get("/cases", response={200: CaseList, **ERRORS}, summary="Shared cases, most urgent first")
 def cases(request: HttpRequest, status: str = "", page: int = 1) -> dict[str, Any]:
     _require(request, "cases:read", "api.cases.list")
@@ -112,7 +124,7 @@ def case(request: HttpRequest, case_id: str) -> dict[str, Any]:
     _require(request, "cases:read", "api.case.view", case_id[:64])
     share = _case(request, case_id, "api.case.view")
     _audit(request, "api.case.view", str(share.public_id), "allowed")
-    return {**_summary(share), "contact": share.contact, "plan": share.plan, "answers": share.assessment.answers}
+    return _detail(request, share)
 
 
 @router.patch("/cases/{case_id}", response={200: CaseDetail, 409: Problem, **ERRORS}, summary="Change a case's status")
@@ -130,7 +142,7 @@ def update(request: HttpRequest, case_id: str, payload: StatusIn) -> dict[str, A
             share.status_changed_at = timezone.now()
             share.save(update_fields=["status", "status_changed_at"])
     _audit(request, "api.case.status", str(share.public_id), "allowed")
-    return {**_summary(share), "contact": share.contact, "plan": share.plan, "answers": share.assessment.answers}
+    return _detail(request, share)
 
 
 @router.get("/cases/{case_id}/fhir", response={200: dict[str, Any], **ERRORS}, summary="The case as a FHIR Bundle")
