@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from screenplan.api.models import ApiClient
 from screenplan.assessments.models import Assessment
 
-from .test_all_routes import all_routes
+from .actors import all_routes
 
 pytestmark = pytest.mark.django_db
 
