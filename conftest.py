@@ -1,6 +1,14 @@
-"""Test-wide setup: a throwaway data folder, so tests never touch a real database or key."""
+"""Test-wide setup: a throwaway data folder, so tests never touch a real database or key; and
+the log audit (tests/logaudit.py), which fails the session if any log line holds a secret."""
 
 import os
+import sys
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SCREENPLAN_DATA_DIR", tempfile.mkdtemp(prefix="screenplan-test-"))
+
+# The test helpers import the audit as `logaudit` (tests/ is not a package, so that is also the
+# name pytest's doctest collection gives it): one module, one registry of secrets.
+sys.path.insert(0, str(Path(__file__).parent / "tests"))
+pytest_plugins = ["logaudit"]

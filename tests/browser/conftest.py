@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from logaudit import collect_log
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -86,6 +87,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield origin
     finally:
         _stop(proc)
+        collect_log(log_path, "browser tests' screenplan serve")
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

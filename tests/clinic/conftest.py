@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from logaudit import register
 from web.helpers import answer_all, start
 from web.profiles import INTEGRATED, OPIOIDS
 
@@ -19,14 +20,18 @@ from screenplan.clinic.models import Role, Share
 
 from .helpers import make_staff, signed_in_client
 
+# A canary no other text contains, in the free text a person types when sharing.
+PHI_CANARY = "PHI-canary-best-time-7Q4XK"
 CONTACT_A = {
     "name": "Alice Aardvark",
     "phone": "+1 555 0100 111",
     "email": "alice.aardvark@example.org",
-    "best_time": "Weekday mornings",
+    "best_time": f"Weekday mornings ({PHI_CANARY})",
     "leave_message": "yes",
 }
 CONTACT_B = {"name": "Bruno Bittern", "phone": "+1 555 0100 222", "email": "", "best_time": "Evenings"}
+for _value in [*CONTACT_A.values(), *CONTACT_B.values()]:
+    register("PHI", _value)  # what the personas type must reach no log (tests/logaudit.py)
 # Respondent A's answer to phq9_1 (2) is shown to clinicians as this label, under this question.
 A_QUESTION = "Little interest or pleasure in doing things"
 A_LABEL = "More than half the days"

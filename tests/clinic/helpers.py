@@ -15,14 +15,15 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.test import Client
+from logaudit import register
 from web.helpers import engine_asked
 
 from screenplan.assessments.models import Assessment
 from screenplan.clinic.models import AuditEvent, Share, StaffProfile
 from screenplan.engine import build_plan, load_content
 
-PASSWORD = "correct-horse-battery-42"  # noqa: S105 (test accounts only)
-CANARY = "<script>alert(1)</script>"
+PASSWORD = register("staff password", "correct-horse-battery-42")  # test accounts only
+CANARY = register("PHI", "<script>alert(1)</script>")  # typed as a name, a best time and a note
 ESCAPED_CANARY = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
@@ -41,6 +42,7 @@ def make_staff(username: str, role: str, *, active: bool = True) -> User:
 def sign_in(
     client: Client, username: str, password: str = PASSWORD, *, next_url: str = "", ip: str = "127.0.0.1"
 ) -> HttpResponse:
+    register("staff password", password)  # a wrong one typed is as secret as the right one
     data = {"username": username, "password": password, **({"next": next_url} if next_url else {})}
     return client.post("/staff/login/", data, REMOTE_ADDR=ip)
 
@@ -62,7 +64,8 @@ def make_share(profile: dict[str, Any], name: str, *, shared_at: datetime | None
     if shared_at is not None:
         share.shared_at = shared_at
     share.set_decisions(build_plan(load_content(), a.answers, "en"))
-    share.contact = {"name": name, "phone": "+1 555 0199 000", "email": "", "best_time": "", "leave_message": False}
+    contact = {"name": register("PHI", name), "phone": "+1 555 0199 000", "email": "", "best_time": ""}
+    share.contact = {**contact, "leave_message": False}
     share.save()
     return share
 

@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlencode, urlsplit
 
+from logaudit import collect_log, note_output, register
 from web.helpers import engine_asked  # noqa: F401  (re-exported for the ops tests)
 
-PASSWORD = secrets.token_urlsafe(16)  # staff accounts of these throwaway sites
+PASSWORD = register("staff password", secrets.token_urlsafe(16))  # staff accounts of these throwaway sites
 
 
 def command() -> str:
@@ -40,7 +41,10 @@ def command() -> str:
 
 def secrets_env() -> dict[str, str]:
     """A secret key and a data key, as a deployment passes them in the environment."""
-    return {"SCREENPLAN_SECRET_KEY": secrets.token_urlsafe(50), "SCREENPLAN_DATA_KEYS": secrets.token_urlsafe(32)}
+    return {
+        "SCREENPLAN_SECRET_KEY": register("secret key", secrets.token_urlsafe(50)),
+        "SCREENPLAN_DATA_KEYS": register("data key", secrets.token_urlsafe(32)),
+    }
 
 
 def clean_env(**settings: str) -> dict[str, str]:
@@ -52,9 +56,11 @@ def clean_env(**settings: str) -> dict[str, str]:
 
 
 def manage(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    result = subprocess.run(
         [command(), "manage", *args], env=env, input=stdin, capture_output=True, text=True, timeout=120, check=False
     )
+    note_output(f"stderr of manage {args[0] if args else ''}", result.stderr)  # its log; stdout is output
+    return result
 
 
 def create_staff(env: dict[str, str], username: str, role: str = "clinician") -> None:
@@ -126,6 +132,7 @@ class Server:
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
+            collect_log(self.log)  # for the session's log audit (tests/logaudit.py)
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
@@ -272,8 +279,9 @@ def private_link(browser: Browser, server: Server, back: str = "/en/screen/") ->
     token = browser.get(server, back).csrf()
     page = browser.post(server, "/en/link/", {}, token)
     assert page.status == 200, page.status
-    match = re.search(r'value="https?://[^/"]+(/r/[A-Za-z0-9_\-]+/)"', page.text)
+    match = re.search(r'value="https?://[^/"]+(/r/([A-Za-z0-9_\-]+)/)"', page.text)
     assert match, page.text[:400]
+    register("resume token", match.group(2))  # issued by the server process, out of the audit's sight
     return match.group(1)
 
 
@@ -281,5 +289,6 @@ def private_link(browser: Browser, server: Server, back: str = "/en/screen/") ->
 
 
 def sign_in(browser: Browser, server: Server, username: str, password: str = PASSWORD) -> Response:
+    register("staff password", password)
     token = browser.get(server, "/staff/login/").csrf()
     return browser.post(server, "/staff/login/", {"username": username, "password": password, "next": "/staff/"}, token)

@@ -16,6 +16,7 @@ import sqlite3
 from pathlib import Path
 
 from django.core import signing
+from logaudit import register
 from web.profiles import LOW_RISK
 
 from .servers import (
@@ -80,8 +81,8 @@ def found(needle: str, db: Path, log: Path, secret_key: str) -> list[str]:
 
 
 def test_typed_personal_data_and_link_tokens_never_reach_the_disk_or_the_log_in_the_clear(tmp_path: Path) -> None:
-    canary = f"CANARY-{secrets.token_hex(6)}"
-    phone = f"+1 555 {secrets.randbelow(9000) + 1000} {secrets.randbelow(9000) + 1000}"
+    canary = register("PHI", f"CANARY-{secrets.token_hex(6)}")
+    phone = register("PHI", f"+1 555 {secrets.randbelow(9000) + 1000} {secrets.randbelow(9000) + 1000}")
     keys = secrets_env()
     data_dir = tmp_path / "data"
     env = clean_env(SCREENPLAN_DATA_DIR=str(data_dir), SCREENPLAN_REQUIRE_TOTP="false", **keys)

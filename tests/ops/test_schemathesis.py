@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from logaudit import register
 
 from .servers import Server, clean_env, manage, running, secrets_env
 
@@ -62,7 +63,7 @@ def new_screen_token(server: Server) -> str:
     )
     token = json.loads(conn.getresponse().read())["token"]
     conn.close()
-    return str(token)
+    return register("resume token", str(token))
 
 
 def test_the_api_survives_schemathesis_in_every_context(tmp_path: Path) -> None:
@@ -74,7 +75,7 @@ def test_the_api_survives_schemathesis_in_every_context(tmp_path: Path) -> None:
     )
     made = manage(env, "createapiclient", "fuzzer", "--scope", "cases:read", "--scope", "cases:write")
     assert made.returncode == 0, made.stderr
-    client_token = made.stdout.strip()
+    client_token = register("API client token", made.stdout.strip())
     with running(Server(env, tmp_path / "server.log").start()) as (server,):
         contexts = {
             "anonymous": run(server, tmp_path, "anonymous"),

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
+from django.template.base import VariableDoesNotExist
 from django.template.loader import render_to_string
 
 CSP = (
@@ -112,6 +113,21 @@ class RedactTokens(logging.Filter):
             record.args = tuple(TOKEN_PATH.sub("/r/[redacted]", a) if isinstance(a, str) else a for a in args)
         if hasattr(record, "request"):
             record.request = None
+        return True
+
+
+class DropTemplateContext(logging.Filter):
+    """A missing template variable never writes the page's data into a log line.
+
+    django.template logs it at DEBUG with the exception attached, and that exception's text is
+    the whole template context: contact details, a TOTP secret being set up, CSRF tokens. The
+    message (which variable, which template) is kept; the exception is dropped.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], VariableDoesNotExist):
+            record.exc_info = None
+            record.exc_text = None
         return True
 
 

@@ -190,7 +190,17 @@ EMERGENCY = env_str("SCREENPLAN_EMERGENCY", "911")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "screenplan.site.security.RedactTokens"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    "filters": {
+        "redact": {"()": "screenplan.site.security.RedactTokens"},
+        "template_context": {"()": "screenplan.site.security.DropTemplateContext"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact", "template_context"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # Django's own handlers (its console with SCREENPLAN_DEBUG on, mail_admins, runserver's
+    # request lines) would write a request's path, private link token included, before the
+    # redaction: every Django record goes through the redacting console handler instead.
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
