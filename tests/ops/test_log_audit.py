@@ -11,7 +11,9 @@ failure comes from the audit and nothing else.
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -113,6 +115,9 @@ def test_a_planted_token_and_password_fail_the_session_without_being_printed(tmp
     ), out
     assert "test_a_link_the_redaction_removes" not in out, out
     assert token not in out and password not in out and redacted not in out
+    kept = re.search(r"server logs kept in (\S+)", out)
+    assert kept, out
+    shutil.rmtree(kept.group(1))  # the planted log, kept for a real finding's inspection
 
     clean = run_session(tmp_path, "-k", "redaction")
     out = clean.stdout + clean.stderr
