@@ -89,6 +89,8 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Server:
+        # A second start would leave the first gunicorn running, with nobody to stop it.
+        assert self.process is None or self.process.poll() is not None, "this server is already running"
         self.port = self.port or free_port()
         self._log_file = self.log.open("ab")
         # gunicorn's control socket goes to $XDG_RUNTIME_DIR: one per server, none in $HOME.

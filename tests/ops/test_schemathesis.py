@@ -76,7 +76,7 @@ def test_the_api_survives_schemathesis_in_every_context(tmp_path: Path) -> None:
     made = manage(env, "createapiclient", "fuzzer", "--scope", "cases:read", "--scope", "cases:write")
     assert made.returncode == 0, made.stderr
     client_token = register("API client token", made.stdout.strip())
-    with running(Server(env, tmp_path / "server.log").start()) as (server,):
+    with running(Server(env, tmp_path / "server.log")) as (server,):
         contexts = {
             "anonymous": run(server, tmp_path, "anonymous"),
             # Deleting the screen would end the respondent context early: that call is fuzzed alone.
