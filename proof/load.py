@@ -65,9 +65,10 @@ class TimeUp(Exception):
     """The deadline passed: no further request is sent."""
 
 
-def group_cpu(pgid: int) -> tuple[float, int]:
-    """CPU seconds of every process in a process group (reaped children included), and how many."""
-    ticks = processes = 0
+def cpu_of(pgid: int | None = None, command: str | None = None) -> tuple[float, float, int]:
+    """User and system CPU seconds (reaped children included) of the processes in one process
+    group, or of every process running `command`; and how many there are."""
+    user = system = processes = 0
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -75,12 +76,14 @@ def group_cpu(pgid: int) -> tuple[float, int]:
             stat = Path(entry.path, "stat").read_text()
         except OSError:  # it ended between the listing and the read
             continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2 :].split()  # fields[0] is field 3 (state) of proc(5)
-        if int(fields[2]) != pgid:  # field 5: pgrp
-            continue
+        if (pgid is not None and int(fields[2]) != pgid) or (command is not None and name != command):
+            continue  # field 5: pgrp
         processes += 1
-        ticks += sum(int(f) for f in fields[11:15])  # fields 14-17: utime, stime, cutime, cstime
-    return ticks / CLOCK_TICKS, processes
+        ticks = [int(f) for f in fields[11:15]]  # fields 14-17: utime, stime, cutime, cstime
+        user, system = user + ticks[0] + ticks[2], system + ticks[1] + ticks[3]
+    return user / CLOCK_TICKS, system / CLOCK_TICKS, processes
 
 
 class Client(threading.Thread):
@@ -206,6 +209,8 @@ class Phase:
     failures: list[str] = field(default_factory=list)
     stragglers: int = 0
     server_cpu: float = 0.0
+    server_system: float = 0.0  # of which in the kernel (system calls: sockets, fsync, locks)
+    database_cpu: float = math.nan  # PostgreSQL's own processes, outside the server's group
     driver_cpu: float = 0.0
     processes: int = 0
 
@@ -232,10 +237,12 @@ class Phase:
         return "; ".join(shown) or "none"
 
 
-def phase(servers: list[CrashServer], mode: str, clients: int, seconds: float) -> Phase:
-    """`clients` threads for `seconds` against `servers`; the servers' CPU measured around it."""
+def phase(servers: list[CrashServer], mode: str, clients: int, seconds: float, postgres: bool = False) -> Phase:
+    """`clients` threads for `seconds` against `servers`; the servers' CPU measured around it
+    (and, with `postgres`, the CPU of every PostgreSQL process on the machine)."""
     groups = [s.process.pid for s in servers if s.process is not None]  # start_new_session: pgid = pid
-    before = [group_cpu(g) for g in groups]
+    before = [cpu_of(pgid=g) for g in groups]
+    database_before = cpu_of(command="postgres") if postgres else None
     driver_before = sum(os.times()[:2])
     begin = time.monotonic()
     deadline = begin + seconds
@@ -245,10 +252,14 @@ def phase(servers: list[CrashServer], mode: str, clients: int, seconds: float) -
     for thread in threads:
         thread.join(timeout=max(0.1, deadline + STRAGGLE - time.monotonic()))
     result = Phase(mode, clients, seconds=time.monotonic() - begin)
-    after = [group_cpu(g) for g in groups]
+    after = [cpu_of(pgid=g) for g in groups]
     result.driver_cpu = sum(os.times()[:2]) - driver_before
-    result.server_cpu = sum(a[0] - b[0] for a, b in zip(after, before, strict=True))
-    result.processes = sum(a[1] for a in after)
+    result.server_system = sum(a[1] - b[1] for a, b in zip(after, before, strict=True))
+    result.server_cpu = sum(a[0] - b[0] for a, b in zip(after, before, strict=True)) + result.server_system
+    result.processes = sum(a[2] for a in after)
+    if database_before is not None:
+        database_after = cpu_of(command="postgres")
+        result.database_cpu = sum(database_after[:2]) - sum(database_before[:2])
     result.stragglers = sum(t.is_alive() for t in threads)
     for thread in threads:
         result.requests += thread.requests
@@ -319,8 +330,8 @@ def measure_two_servers(folder: Path, clients: int, seconds: float, workers: int
             second = start(folder, shared, "second", each)  # after the first: one migrate at a time
             try:
                 phase([first, second], "flow", 4, 2.0)  # warm-up, not counted
-                floor = phase([first, second], "floor", clients, seconds)
-                flow = phase([first, second], "flow", clients, seconds)
+                floor = phase([first, second], "floor", clients, seconds, postgres=True)
+                flow = phase([first, second], "flow", clients, seconds, postgres=True)
                 return floor, flow
             finally:
                 second.stop()
@@ -354,6 +365,12 @@ def figures(name: str, floor: Phase, flow: Phase, setup: str) -> list[Result]:
     # If every request of a screen cost only what GET /healthz costs, this many screens per
     # second: the most any change to the flow's own code could reach on this machine.
     ceiling = floor.requests / floor.seconds / per_screen if floor.seconds and flow.completed else math.nan
+    system = 100 * flow.server_system / flow.server_cpu if flow.server_cpu else math.nan
+    database = ""
+    if not math.isnan(flow.database_cpu) and flow.completed:
+        database = (
+            f"; PostgreSQL's own processes, not counted above: {flow.database_cpu / flow.completed:.3f} s per screen"
+        )
     met = {True: "MET", False: "NOT MET"}
     throughput_ok = per_s >= TARGET_SCREENS_PER_S
     ratio_ok = ratio <= TARGET_CPU_RATIO  # NaN compares False
@@ -373,7 +390,8 @@ def figures(name: str, floor: Phase, flow: Phase, setup: str) -> list[Result]:
             f"{per_s:.1f} completed screens/s (target ≥ {TARGET_SCREENS_PER_S:.0f}: {met[throughput_ok]}); "
             f"{flow.requests / flow.seconds:.0f} requests/s, {per_screen:.0f} requests per screen, "
             f"p50/p95/p99 {flow.latency()}; server CPU {cpu_per_screen:.3f} s per completed screen "
-            f"({flow.server_cpu:.1f} s over {flow.processes} processes); load driver's own CPU "
+            f"({flow.server_cpu:.1f} s over {flow.processes} processes, {system:.0f} % of it in the kernel{database}); "
+            f"load driver's own CPU "
             f"{flow.driver_cpu:.1f} s on the same cores; at the floor's cost per request: {ceiling:.1f} screens/s",
             gated=False,
         ),
