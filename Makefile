@@ -50,10 +50,12 @@ docs: setup
 bench: setup
 	$(BIN)/python bench/burden.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/flow_cpu.py
 
 bench-quick: setup
 	$(BIN)/python bench/burden.py --quick
 	$(BIN)/python bench/pages.py --quick
+	$(BIN)/python bench/flow_cpu.py --rounds 1 --screens 5
 
 # Proof under load, faults and attack (proof/run.py): one PASS/FAIL line per check, each
 # harness with a negative control it must catch; exit 1 if any fails. See docs/reliability.md.
