@@ -10,20 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from logaudit import collect_log
+from serving import clean_env, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,71 +26,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-START_SECONDS = 30
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _screenplan_command() -> list[str]:
-    beside = Path(sys.executable).parent / "screenplan"
-    if beside.exists():
-        return [str(beside)]
-    found = shutil.which("screenplan")
-    if found:
-        return [found]
-    return [sys.executable, "-c", "import sys; from screenplan.cli import main; sys.exit(main())"]
-
-
-def _healthy(origin: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{origin}/healthz", timeout=1) as response:  # noqa: S310 (loopback)
-            return response.status == 200 and response.read() == b"ok"
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The origin (http://127.0.0.1:PORT) of a `screenplan serve` started for this session."""
     data = tmp_path_factory.mktemp("screenplan-browser-data")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCREENPLAN_") and k != "DATABASE_URL"}
-    env["SCREENPLAN_DATA_DIR"] = str(data)
-    log_path = data / "serve.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [*_screenplan_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so its workers stop with it
-        )
-    origin = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while not _healthy(origin):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"screenplan serve did not answer /healthz:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.1)
+    with serving(clean_env(SCREENPLAN_DATA_DIR=str(data)), data / "serve.log", workers=2) as origin:
         yield origin
-    finally:
-        _stop(proc)
-        collect_log(log_path, "browser tests' screenplan serve")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)  # gunicorn's graceful shutdown stops its workers too
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
 
 
 @pytest.fixture(scope="session")

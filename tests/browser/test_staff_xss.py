@@ -18,14 +18,9 @@ header the site really sends they do not, with the browser reporting the violati
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
-import signal
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -35,7 +30,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+import serving as site_server
+from django.urls import get_resolver
+from security.actors import all_routes
 from tests.web.profiles import INTEGRATED
 
 pytestmark = pytest.mark.skipif(
@@ -82,28 +79,14 @@ DOM_ACTIVE = """() => [...document.querySelectorAll("*")].flatMap(e =>
         [...e.attributes].filter(a => a.name.startsWith("on")).map(a => e.tagName.toLowerCase() + " " + a.name)))"""
 
 
-def _screenplan() -> list[str]:
-    beside = Path(sys.executable).parent / "screenplan"
-    return [str(beside)] if beside.exists() else [sys.executable, "-m", "screenplan.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _healthy(origin: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{origin}/healthz", timeout=1) as response:  # noqa: S310 (loopback)
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def _manage(env: dict[str, str], *args: str, stdin: str = "") -> str:
     result = subprocess.run(
-        [*_screenplan(), "manage", *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
+        [*site_server.screenplan_command(), "manage", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -121,39 +104,15 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A `screenplan serve` whose program name, staff usernames and API client are canaries."""
     data = tmp_path_factory.mktemp("screenplan-xss-data")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCREENPLAN_") and k != "DATABASE_URL"}
-    env.update(
+    env = site_server.clean_env(
         SCREENPLAN_DATA_DIR=str(data), SCREENPLAN_REQUIRE_TOTP="false", SCREENPLAN_PROGRAM_NAME=CANARY["program name"]
     )
     usernames = {role: CANARY[role] for role in ROLES}
     for role, username in usernames.items():
         _manage(env, "createstaff", username, "--role", role, stdin=PASSWORD + "\n")
     api_token = _manage(env, "createapiclient", CANARY["API client"], "--scope", "cases:read").strip()
-    port = _free_port()
-    log = data / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*_screenplan(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    origin = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while not _healthy(origin):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"screenplan serve did not answer /healthz:\n{log.read_text(errors='replace')}")
-            time.sleep(0.1)
+    with site_server.serving(env, data / "serve.log", workers=1) as origin:
         yield Site(origin, api_token, usernames)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
 
 
 # --- Planting, through the ways a person stores each field -----------------------------------
@@ -234,17 +193,7 @@ def plant_staff_text(chromium: Any, site: Site) -> None:
 
 def staff_routes() -> list[str]:
     """Every staff route template the site's URL resolver knows, e.g. 'staff/case/<uuid:public_id>/'."""
-    found: list[str] = []
-
-    def walk(patterns: list[Any], prefix: str) -> None:
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                found.append(prefix + str(p.pattern))
-
-    walk(get_resolver().url_patterns, "")
-    return sorted(t for t in found if t.startswith("staff/"))
+    return sorted(t for t in all_routes(get_resolver()) if t.startswith("staff/"))
 
 
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
