@@ -169,6 +169,21 @@ class Response:
         return match.group(1)
 
 
+def send(
+    server: Server, method: str, path: str, body: str | None, headers: dict[str, str]
+) -> tuple[Response, list[str]]:
+    """One request over a fresh loopback connection: the response, and its Set-Cookie values."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        raw = conn.getresponse()
+        text = raw.read().decode("utf-8", errors="replace")
+        cookies = [value for name, value in raw.getheaders() if name.lower() == "set-cookie"]
+        return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, text), cookies
+    finally:
+        conn.close()
+
+
 @dataclass
 class Browser:
     """A cookie jar and http.client: one person's browser, pointed at any of the servers."""
@@ -183,17 +198,10 @@ class Browser:
         if data is not None:
             body = urlencode(data, doseq=True)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            raw = conn.getresponse()
-            text = raw.read().decode("utf-8", errors="replace")
-            for name, value in raw.getheaders():
-                if name.lower() == "set-cookie":
-                    self._keep(value)
-            return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, text)
-        finally:
-            conn.close()
+        response, cookies = send(server, method, path, body, headers)
+        for value in cookies:
+            self._keep(value)
+        return response
 
     def _keep(self, header: str) -> None:
         jar: SimpleCookie = SimpleCookie()

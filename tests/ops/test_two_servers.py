@@ -8,7 +8,6 @@ fresh database; one browser (or API client) alternates between them.
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import secrets
@@ -36,6 +35,7 @@ from .servers import (
     question,
     running,
     secrets_env,
+    send,
     shown_value,
     sign_in,
     start_screen,
@@ -182,14 +182,7 @@ def api(server: Server, method: str, path: str, token: str = "", body: object = 
     data = None if body is None else json.dumps(body)
     if data is not None:
         headers["Content-Type"] = "application/json"
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-    try:
-        conn.request(method, path, body=data, headers=headers)
-        raw = conn.getresponse()
-        text = raw.read().decode("utf-8", errors="replace")
-        return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, text)
-    finally:
-        conn.close()
+    return send(server, method, path, data, headers)[0]
 
 
 def requests_until_refused(targets: list[Server], token: str) -> tuple[int, Response]:

@@ -13,16 +13,7 @@ import types
 from typing import Any
 
 import pytest
-from clinic.conftest import (  # noqa: F401  (fixtures the actors are built from)
-    CONTACT_B,
-    admin,
-    clinician,
-    clinician2,
-    deactivated,
-    reception,
-    respondent_a,
-    respondent_b,
-)
+from clinic.conftest import CONTACT_B
 from django.http import HttpResponse
 from django.urls import get_resolver, include, path
 

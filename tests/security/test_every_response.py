@@ -26,7 +26,7 @@ from typing import Any
 
 import hypothesis
 import pytest
-from clinic.conftest import Respondent, Staff, clinician, respondent_a  # noqa: F401
+from clinic.conftest import Respondent, Staff
 from django.http import HttpResponseBase
 from django.test import Client
 from django.urls import get_resolver

@@ -20,16 +20,7 @@ from importlib import import_module
 from typing import Any
 
 import pytest
-from clinic.conftest import (  # noqa: F401  (fixtures the actors are built from)
-    CONTACT_B,
-    admin,
-    clinician,
-    clinician2,
-    deactivated,
-    reception,
-    respondent_a,
-    respondent_b,
-)
+from clinic.conftest import CONTACT_B
 from clinic.helpers import PASSWORD, make_staff
 from django.conf import settings
 from django.contrib.auth.models import User
