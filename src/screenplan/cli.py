@@ -162,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write("\n")
         sys.stdout.flush()
     except BrokenPipeError:  # the reader (e.g. `head`) stopped early; that is not an error
-        sys.stdout = None  # type: ignore[assignment]
+        sys.stdout = None
     return 0
 
 

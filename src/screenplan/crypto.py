@@ -40,7 +40,7 @@ def seal(plaintext: bytes, context: str, keys: Sequence[str]) -> bytes:
     return bytes([FORMAT, 0]) + nonce + sealed
 
 
-def open_sealed(blob: bytes, context: str, keys: Sequence[str]) -> bytes:
+def open_sealed(blob: bytes | memoryview, context: str, keys: Sequence[str]) -> bytes:
     """Open with the key that sealed it (by index), or any configured key after a rotation."""
     blob = bytes(blob)
     if len(blob) < 14 or blob[0] != FORMAT:

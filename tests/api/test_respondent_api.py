@@ -11,6 +11,7 @@ from tests.web.helpers import engine_asked
 from tests.web.profiles import ACUTE, AT_RISK, INTEGRATED, LOW_RISK, MINOR, OPIOIDS
 
 from screenplan.assessments.models import Assessment
+from screenplan.audit.models import AuditEvent
 from screenplan.clinic.models import Share
 from screenplan.engine import build_plan, load_content
 
@@ -155,9 +156,15 @@ def test_sharing_and_withdrawing_and_deleting(client: Client) -> None:
     assert Share.objects.get().contact["phone"] == "+1 555 010 0100"
     assert client.delete("/api/v1/screen/share", headers=headers).status_code == 204
     assert Share.objects.get().withdrawn_at is not None
-    assert client.delete("/api/v1/screen", headers=headers).status_code == 204
+    case_id = str(Share.objects.get().public_id)
+    deleted = client.delete("/api/v1/screen", headers=headers)
+    assert deleted.status_code == 204
     assert Assessment.objects.count() == 0 and Share.objects.count() == 0
     assert client.get("/api/v1/screen", headers=headers).status_code == 401
+    # Deleting through the API leaves the same audit row as the web page: that it happened, not what it held.
+    event = AuditEvent.objects.filter(action="share.deleted").get()
+    assert (event.actor, event.object, event.outcome) == ("respondent", case_id, "allowed")
+    assert event.request_id == deleted["X-Request-ID"]
 
 
 def test_too_many_requests_get_429_with_retry_after(client: Client, settings: Any) -> None:

@@ -10,7 +10,8 @@ from tests.web.helpers import answer_all, start
 from tests.web.profiles import ACUTE, INTEGRATED
 
 from screenplan.api.models import ApiClient
-from screenplan.clinic.models import AuditEvent, Share
+from screenplan.audit.models import AuditEvent
+from screenplan.clinic.models import Share
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,8 @@ from logaudit import register
 from web.helpers import engine_asked
 
 from screenplan.assessments.models import Assessment
-from screenplan.clinic.models import AuditEvent, Share, StaffProfile
+from screenplan.audit.models import AuditEvent
+from screenplan.clinic.models import Share, StaffProfile
 from screenplan.engine import build_plan, load_content
 
 PASSWORD = register("staff password", "correct-horse-battery-42")  # test accounts only

@@ -7,7 +7,8 @@ import uuid
 import pytest
 from django.test import Client
 
-from screenplan.clinic.models import AuditEvent, Role
+from screenplan.audit.models import AuditEvent
+from screenplan.clinic.models import Role
 
 from .conftest import Respondent, Staff
 from .helpers import PASSWORD, make_staff

@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from web.profiles import ACUTE, AT_RISK, INTEGRATED, LOW_RISK, OPIOIDS
 
-from screenplan.clinic.models import AuditEvent, Note, Share
+from screenplan.audit.models import AuditEvent
+from screenplan.clinic.models import Note, Share
 
 from .conftest import A_LABEL, A_QUESTION, Respondent, Staff, finish_and_share
 from .helpers import case_links, make_share

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from screenplan.assessments.models import Assessment
-from screenplan.clinic.models import AuditEvent, Share
+from screenplan.audit.models import AuditEvent
+from screenplan.clinic.models import Share
 
 from .conftest import Respondent
 

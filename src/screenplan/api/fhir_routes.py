@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from screenplan import strictjson
-from screenplan.clinic.access import client_ip
+from screenplan.audit.requests import client_ip
 from screenplan.engine import EngineError, load_content
 
 from .problems import ProblemError

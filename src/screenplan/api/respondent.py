@@ -16,8 +16,8 @@ from ninja.security import HttpBearer
 
 from screenplan.assessments.models import Assessment, token_hash
 from screenplan.assessments.pages import section_title
-from screenplan.assessments.sharing import create_share, read_contact, withdraw_share
-from screenplan.clinic.access import client_ip
+from screenplan.audit.requests import client_ip
+from screenplan.clinic.handoff import create_share, read_contact, withdraw_share
 from screenplan.engine import EngineError, Item, check_value, load_content, next_item, safety_so_far
 from screenplan.engine.localize import wording
 
@@ -38,6 +38,11 @@ def limit(request: HttpRequest, key: str) -> None:
     wait = hit(key, settings.API_RATE_PER_MINUTE)
     if wait is not None:
         raise ProblemError(429, "Too many requests", f"Slow down: try again in {wait} seconds.", retry_after=wait)
+
+
+def _screen(request: HttpRequest) -> Assessment:
+    screen: Assessment = request.auth  # type: ignore[attr-defined]  # set by ScreenToken
+    return screen
 
 
 router = Router(tags=["respondent"])
@@ -121,7 +126,7 @@ def start(request: HttpRequest, payload: StartIn) -> Status[dict[str, Any]]:
 
 @router.get("/screen", response={200: Step, **ERRORS}, auth=auth, summary="The next question")
 def current(request: HttpRequest, lang: str = "en") -> dict[str, Any]:
-    return step(request.auth, _lang(lang))
+    return step(_screen(request), _lang(lang))
 
 
 @router.put(
@@ -136,7 +141,7 @@ def answer(request: HttpRequest, item_id: str, payload: AnswerIn, lang: str = "e
     if item is None:
         raise ProblemError(404, "Unknown question", f"No question has the id {item_id!r}.")
     with transaction.atomic():
-        a = Assessment.objects.select_for_update().get(pk=request.auth.pk)
+        a = Assessment.objects.select_for_update().get(pk=_screen(request).pk)
         try:
             value = check_value(content, item, payload.value, a.answers)
         except EngineError as exc:
@@ -153,7 +158,7 @@ def answer(request: HttpRequest, item_id: str, payload: AnswerIn, lang: str = "e
 
 @router.get("/screen/plan", response={200: dict[str, Any], **ERRORS}, auth=auth, summary="The plan JSON")
 def plan(request: HttpRequest, lang: str = "en") -> dict[str, Any]:
-    a: Assessment = request.auth
+    a = _screen(request)
     if a.status != Assessment.Status.COMPLETE:
         raise ProblemError(409, "Screen not finished", "Answer the remaining questions first.")
     return a.plan(_lang(lang))
@@ -166,7 +171,7 @@ def plan(request: HttpRequest, lang: str = "en") -> dict[str, Any]:
     summary="Share the results with the clinic",
 )
 def share(request: HttpRequest, payload: ContactIn, lang: str = "en") -> Status[dict[str, Any]]:
-    a: Assessment = request.auth
+    a = _screen(request)
     if a.status != Assessment.Status.COMPLETE:
         raise ProblemError(409, "Screen not finished", "Only a finished screen can be shared.")
     fields = {**payload.dict(), "consent": "yes", "leave_message": "yes" if payload.leave_message else ""}
@@ -179,13 +184,13 @@ def share(request: HttpRequest, payload: ContactIn, lang: str = "en") -> Status[
 
 @router.delete("/screen/share", response={204: None, **ERRORS}, auth=auth, summary="Stop sharing")
 def unshare(request: HttpRequest) -> Status[None]:
-    withdraw_share(request, request.auth)
+    withdraw_share(request, _screen(request))
     return Status(204, None)
 
 
 @router.delete("/screen", response={204: None, **ERRORS}, auth=auth, summary="Delete the screen for good")
 def delete(request: HttpRequest) -> Status[None]:
-    Assessment.objects.filter(pk=request.auth.pk).delete()
+    Assessment.objects.filter(pk=_screen(request).pk).delete()
     return Status(204, None)
 
 

@@ -15,7 +15,8 @@ from django.utils import timezone
 from ninja import Router
 from ninja.security import HttpBearer
 
-from screenplan.clinic.models import TRANSITIONS, AuditEvent, Share, StatusChange
+from screenplan.audit.requests import record
+from screenplan.clinic.models import TRANSITIONS, Share, StatusChange
 
 from .models import ApiClient, digest
 from .problems import ProblemError
@@ -37,28 +38,28 @@ router = Router(tags=["staff"], auth=ClientToken())
 ERRORS: dict[int, Any] = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem, 429: Problem}
 
 
+def _client(request: HttpRequest) -> ApiClient:
+    client: ApiClient = request.auth  # type: ignore[attr-defined]  # set by ClientToken
+    return client
+
+
 def _audit(request: HttpRequest, action: str, obj: str, outcome: str) -> None:
-    AuditEvent.objects.create(
-        actor=f"api:{request.auth.name}",
-        action=action,
-        object=obj,
-        outcome=outcome,
-        request_id=getattr(request, "request_id", ""),
-    )
+    record(f"api:{_client(request).name}", action, obj, outcome)
 
 
 def _require(request: HttpRequest, scope: str, action: str, obj: str = "") -> None:
-    if not request.auth.allows(scope):
+    if not _client(request).allows(scope):
         _audit(request, action, obj, "denied")
         raise ProblemError(403, "Missing scope", f"This client lacks the {scope!r} scope.")
 
 
 def _case(request: HttpRequest, case_id: str, action: str) -> Share:
+    public_id = _uuid(case_id)
     share = (
         Share.objects.select_related("assessment", "assignee")
-        .filter(public_id=_uuid(case_id), withdrawn_at__isnull=True)
+        .filter(public_id=public_id, withdrawn_at__isnull=True)
         .first()
-        if _uuid(case_id)
+        if public_id
         else None
     )
     if share is None:
@@ -95,7 +96,7 @@ def _detail(request: HttpRequest, share: Share) -> dict[str, Any]:
     write scope moves a case along the workflow, and a PATCH that changes nothing must not
     become a way to read any case whose id the client knows.
     """
-    if not request.auth.allows("cases:read"):
+    if not _client(request).allows("cases:read"):
         return {**_summary(share), "contact": {}, "plan": {}, "answers": {}}
     return {**_summary(share), "contact": share.contact, "plan": share.plan, "answers": share.assessment.answers}
 

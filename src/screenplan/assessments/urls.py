@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import sharing, views
+from . import views
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -11,8 +11,6 @@ urlpatterns = [
     path("plan/", views.plan, name="plan"),
     path("plan.pdf", views.plan_pdf, name="plan_pdf"),
     path("link/", views.private_link, name="private_link"),
-    path("share/", sharing.share, name="share"),
-    path("share/withdraw/", sharing.withdraw, name="withdraw"),
     path("delete/", views.delete, name="delete"),
     path("about-the-questions/", views.about_questions, name="about_questions"),
     path("patterns/", views.patterns, name="patterns"),

@@ -13,11 +13,11 @@ from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from screenplan.clinic.models import AuditEvent
 from screenplan.engine import load_content, next_item
 from screenplan.engine.flow import safety_so_far
 
@@ -36,7 +36,7 @@ def current(request: HttpRequest) -> Assessment | None:
     return Assessment.objects.filter(public_id=public_id).first()
 
 
-def problem(request: HttpRequest, status: int, message: str) -> HttpResponse:
+def problem(request: HttpRequest, status: int, message: str | Promise) -> HttpResponse:
     return render(request, "assessments/problem.html", {"message": message}, status=status)
 
 
@@ -270,16 +270,7 @@ def delete(request: HttpRequest) -> HttpResponseBase:
     if request.method == "GET":
         return render(request, "assessments/delete.html", {"has_data": a is not None})
     if a is not None:
-        share = getattr(a, "share", None)
-        if share is not None:  # the audit log keeps that it was deleted, never what it held
-            AuditEvent.objects.create(
-                actor="respondent",
-                action="share.deleted",
-                object=str(share.public_id),
-                outcome="allowed",
-                request_id=getattr(request, "request_id", ""),
-            )
-        a.delete()
+        a.delete()  # a shared screen's deletion is audited by the clinic (pre_delete)
     request.session.flush()
     return render(request, "assessments/deleted.html")
 

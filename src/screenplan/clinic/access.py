@@ -1,24 +1,27 @@
-"""Who may open which staff page, sign-in session limits, request ids and the audit log.
+"""Who may open which staff page, and sign-in session limits.
 
 Every request to a staff route writes exactly one audit row (actor, action, object,
-outcome, time, request id), whether it was allowed or denied.
+outcome, time, request id; screenplan.audit), whether it was allowed or denied.
 """
 
 from __future__ import annotations
 
 import functools
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from .models import AuditEvent, Role
+from screenplan.audit.requests import record
+
+from .models import Role
 
 IDLE_SECONDS = 15 * 60
 ABSOLUTE_SECONDS = 8 * 60 * 60
@@ -27,19 +30,6 @@ SEEN_AT = "staff_seen_at"
 TWO_FACTOR = "staff_2fa"
 
 View = Callable[..., HttpResponseBase]
-
-
-class RequestIdMiddleware:
-    """A random id per request, returned as X-Request-ID and kept in audit rows."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        request.request_id = str(uuid.uuid4())  # type: ignore[attr-defined]
-        response = self.get_response(request)
-        response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
-        return response
 
 
 class StaffSessionMiddleware:
@@ -72,6 +62,14 @@ class StaffSessionMiddleware:
         return response
 
 
+def staff_user(request: HttpRequest) -> User:
+    """The signed-in staff member of a request that staff_view let through."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("staff only")
+    return user
+
+
 def two_factor_required(user: Any) -> bool:
     profile = getattr(user, "staff", None)
     return bool(settings.REQUIRE_TOTP or (profile is not None and profile.totp_confirmed))
@@ -80,13 +78,7 @@ def two_factor_required(user: Any) -> bool:
 def audit(request: HttpRequest, action: str, obj: str, outcome: str) -> None:
     user = getattr(request, "user", None)
     actor = user.get_username() if user is not None and user.is_authenticated else "anonymous"
-    AuditEvent.objects.create(
-        actor=actor,
-        action=action,
-        object=obj[:64],  # a name typed at sign-in may be 150 long; PostgreSQL refuses more than the column
-        outcome=outcome,
-        request_id=getattr(request, "request_id", ""),
-    )
+    record(actor, action, obj, outcome)
     request.audited = True  # type: ignore[attr-defined]
 
 
@@ -128,11 +120,3 @@ CLINICAL = (Role.CLINICIAN,)
 CASE_READERS = (Role.CLINICIAN, Role.RECEPTION)
 ADMINS = (Role.ADMIN,)
 ALL_STAFF = (Role.CLINICIAN, Role.RECEPTION, Role.ADMIN)
-
-
-def client_ip(request: HttpRequest) -> str:
-    if settings.SECURE_PROXY_SSL_HEADER:  # behind our own reverse proxy: its last hop is trusted
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return str(request.META.get("REMOTE_ADDR", ""))

@@ -1,4 +1,4 @@
-"""The clinic's side: who the staff are, what people shared, what staff did, and the audit log.
+"""The clinic's side: who the staff are, what people shared and what staff did.
 
 Contact details, notes and the shared plan are sealed like answers. The safety level and
 pathway of a shared submission are kept in the clear, because the queue must sort by them.
@@ -172,35 +172,6 @@ class StatusChange(models.Model):
     old = models.CharField(max_length=150, blank=True)
     new = models.CharField(max_length=150, blank=True)
     at = models.DateTimeField(default=timezone.now)
-
-
-class AuditQuerySet(models.QuerySet["AuditEvent"]):
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ValueError("audit events are append-only")
-
-    def update(self, **kwargs: Any) -> int:
-        raise ValueError("audit events are append-only")
-
-
-class AuditEvent(models.Model):
-    """One staff access, allowed or denied. Rows are only ever added."""
-
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.CharField(max_length=150)  # the username (kept if the account is removed)
-    action = models.CharField(max_length=48)
-    object = models.CharField(max_length=64, blank=True)
-    outcome = models.CharField(max_length=16)  # "allowed" or "denied"
-    request_id = models.CharField(max_length=36)
-
-    objects: ClassVar[AuditQuerySet] = AuditQuerySet.as_manager()  # type: ignore[assignment]
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("audit events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ValueError("audit events are append-only")
 
 
 class LoginFailure(models.Model):

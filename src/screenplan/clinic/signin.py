@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
@@ -15,8 +16,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from screenplan.audit.requests import client_ip
+
 from . import totp
-from .access import AUTH_AT, SEEN_AT, TWO_FACTOR, audit, client_ip, two_factor_required
+from .access import AUTH_AT, SEEN_AT, TWO_FACTOR, audit, two_factor_required
 from .models import LoginFailure, StaffProfile
 
 MAX_FAILURES = 5
@@ -41,13 +44,13 @@ def _next(request: HttpRequest) -> str:
     return target if ok else "/staff/"
 
 
-def _complete(request: HttpRequest, user: User, two_factor: bool) -> HttpResponseBase:
+def _complete(request: HttpRequest, user: User, two_factor: bool, target: str) -> HttpResponseBase:
     login(request, user)  # rotates the session key
     request.session.pop(PENDING, None)
     request.session[AUTH_AT] = request.session[SEEN_AT] = time.time()
     request.session[TWO_FACTOR] = two_factor
     audit(request, "signin", user.get_username(), "allowed")
-    return redirect(_next(request))
+    return redirect(target)
 
 
 @require_http_methods(["GET", "POST"])
@@ -64,7 +67,7 @@ def sign_in(request: HttpRequest) -> HttpResponseBase:
     if user is None or not hasattr(user, "staff"):
         return _fail(request, username, "clinic/signin.html", "Wrong username or password.")
     if not two_factor_required(user):
-        return _complete(request, user, two_factor=False)
+        return _complete(request, user, two_factor=False, target=_next(request))
     request.session.cycle_key()
     request.session[PENDING] = {"user": user.pk, "at": time.time(), "next": _next(request)}
     return redirect("staff_code")
@@ -87,7 +90,7 @@ def code(request: HttpRequest) -> HttpResponseBase:
     if setup and not profile.totp_secret:
         profile.totp_secret = totp.new_secret()
         profile.save(update_fields=["totp_sealed"])
-    context = {"setup": setup}
+    context: dict[str, Any] = {"setup": setup}
     if setup:
         context["secret"] = profile.totp_secret
         context["uri"] = totp.provisioning_uri(profile.totp_secret or "", user.get_username(), settings.PROGRAM_NAME)
@@ -106,9 +109,7 @@ def code(request: HttpRequest) -> HttpResponseBase:
         profile.last_totp_step = step
         profile.totp_confirmed = True
         profile.save(update_fields=["last_totp_step", "totp_confirmed"])
-    request.POST = request.POST.copy()
-    request.POST["next"] = request.session.get(PENDING, {}).get("next", "/staff/")
-    return _complete(request, user, two_factor=True)
+    return _complete(request, user, two_factor=True, target=request.session.get(PENDING, {}).get("next", "/staff/"))
 
 
 @require_POST

@@ -28,7 +28,7 @@ def weekly_counts(weeks: int) -> dict[str, Any]:
     completed = _by_week(Assessment.objects.filter(completed_at__gte=since), "completed_at")
     shared = _by_week(Share.objects.filter(shared_at__gte=since), "shared_at")
     first = (now - timedelta(days=now.weekday(), weeks=weeks - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    table = []
+    table: list[dict[str, Any]] = []
     for n in range(weeks):
         week = first + timedelta(weeks=n)
         counts = {name: _get(series, week) for name, series in zip(SERIES, (started, completed, shared), strict=True)}

@@ -15,10 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from screenplan.audit.models import AuditEvent
 from screenplan.engine import load_content
 
-from .access import ADMINS, CASE_READERS, CLINICAL, staff_view
-from .models import PATHWAY_ORDER, TRANSITIONS, AuditEvent, Note, Role, Share, Status, StatusChange
+from .access import ADMINS, CASE_READERS, CLINICAL, staff_user, staff_view
+from .models import PATHWAY_ORDER, TRANSITIONS, Note, Role, Share, Status, StatusChange
 from .stats import weekly_counts
 
 PAGE_SIZE = 25
@@ -27,7 +28,7 @@ FILTERS = ("status", "pathway", "safety", "assignee")
 
 def _filtered(request: HttpRequest) -> tuple[QuerySet[Share], dict[str, str]]:
     chosen = {k: request.GET.get(k, "") for k in FILTERS}
-    if request.user.staff.role != Role.CLINICIAN:
+    if staff_user(request).staff.role != Role.CLINICIAN:
         chosen["pathway"] = ""  # reception sees no pathways, so may not filter by them either
     shares = Share.objects.in_queue()
     if chosen["status"] == "open" or not chosen["status"]:
@@ -41,7 +42,7 @@ def _filtered(request: HttpRequest) -> tuple[QuerySet[Share], dict[str, str]]:
     if chosen["assignee"] == "none":
         shares = shares.filter(assignee__isnull=True)
     elif chosen["assignee"] == "me":
-        shares = shares.filter(assignee=request.user)
+        shares = shares.filter(assignee=staff_user(request))
     elif chosen["assignee"].isdigit():
         shares = shares.filter(assignee_id=int(chosen["assignee"]))
     return shares, chosen
@@ -60,7 +61,7 @@ def queue(request: HttpRequest) -> HttpResponseBase:
         open=Count("id", filter=~Q(status__in=(Status.CLOSED, Status.ENROLLED, Status.REFERRED))),
         all=Count("id"),
     )
-    clinician = request.user.staff.role == Role.CLINICIAN
+    clinician = staff_user(request).staff.role == Role.CLINICIAN
     rows = [{"share": s, "contact": s.contact} for s in page.object_list]
     query = urlencode({k: v for k, v in chosen.items() if v})
     return render(
@@ -81,7 +82,7 @@ def queue(request: HttpRequest) -> HttpResponseBase:
 
 
 def _case_context(request: HttpRequest, share: Share) -> dict[str, Any]:
-    clinician = request.user.staff.role == Role.CLINICIAN
+    clinician = staff_user(request).staff.role == Role.CLINICIAN
     context: dict[str, Any] = {
         "share": share,
         "contact": share.contact,
@@ -161,7 +162,7 @@ def add_note(request: HttpRequest, public_id: str) -> HttpResponseBase:
     if not body or len(body) > 5000:
         context = {**_case_context(request, share), "note_error": "Write a note of 1 to 5,000 characters."}
         return render(request, "clinic/case.html", context, status=400)
-    note = Note(share=share, author=request.user)
+    note = Note(share=share, author=staff_user(request))
     note.body = body
     note.save()
     return redirect("staff_case", public_id=share.public_id)
@@ -179,7 +180,7 @@ def change_status(request: HttpRequest, public_id: str) -> HttpResponseBase:
                 "status_error": f"A case that is {share.status} cannot become {new or 'that'}.",
             }
             return render(request, "clinic/case.html", context, status=400)
-        StatusChange.objects.create(share=share, actor=request.user, field="status", old=share.status, new=new)
+        StatusChange.objects.create(share=share, actor=staff_user(request), field="status", old=share.status, new=new)
         share.status = new
         share.status_changed_at = timezone.now()
         share.save(update_fields=["status", "status_changed_at"])
@@ -202,7 +203,11 @@ def assign(request: HttpRequest, public_id: str) -> HttpResponseBase:
                 return render(request, "clinic/case.html", context, status=400)
         old = share.assignee.get_username() if share.assignee else ""
         StatusChange.objects.create(
-            share=share, actor=request.user, field="assignee", old=old, new=assignee.get_username() if assignee else ""
+            share=share,
+            actor=staff_user(request),
+            field="assignee",
+            old=old,
+            new=assignee.get_username() if assignee else "",
         )
         share.assignee = assignee
         share.save(update_fields=["assignee"])

@@ -22,7 +22,7 @@ def durable_database(app_configs: Any = None, databases: Any = None, **kwargs: A
         with conn.cursor() as cursor:
             if conn.vendor == "sqlite":
                 for pragma, wanted in SQLITE_WANTED.items():
-                    if pragma == "journal_mode" and conn.is_in_memory_db():
+                    if pragma == "journal_mode" and conn.is_in_memory_db():  # type: ignore[attr-defined]  # the SQLite wrapper's own
                         continue  # the test database lives in memory, where WAL cannot apply
                     cursor.execute(f"PRAGMA {pragma}")
                     got = cursor.fetchone()[0]

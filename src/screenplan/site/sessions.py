@@ -18,7 +18,7 @@ from django.utils import timezone
 class SessionStore(db.SessionStore):
     def load(self) -> dict[str, Any]:
         key = self.session_key
-        if not key or not self._validate_session_key(key):
+        if not key or not self._validate_session_key(key):  # type: ignore[attr-defined]  # SessionBase's, unstubbed
             self._session_key = None
             return {}
         connection = connections[router.db_for_read(self.model)]

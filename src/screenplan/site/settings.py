@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.staticfiles",
+    "screenplan.site",
+    "screenplan.audit",
     "screenplan.assessments",
     "screenplan.clinic",
     "screenplan.api",
@@ -59,7 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "screenplan.clinic.access.RequestIdMiddleware",
+    "screenplan.audit.requests.RequestIdMiddleware",
     "screenplan.site.security.SecurityHeadersMiddleware",
     # Before the body guard, so a 413 or 415 gets HSTS (and the HTTPS redirect) like any response.
     "django.middleware.security.SecurityMiddleware",

@@ -16,7 +16,10 @@ urlpatterns = [
     path("r/<str:token>/", views.resume, name="resume"),
     path("staff/", include("screenplan.clinic.urls")),
     path("api/v1/", api.urls),
-    *i18n_patterns(path("", include("screenplan.assessments.urls"))),
+    *i18n_patterns(
+        path("", include("screenplan.assessments.urls")),
+        path("", include("screenplan.clinic.respondent_urls")),
+    ),
 ]
 
 handler400 = "screenplan.site.security.bad_request"  # a database error: the 503 page

@@ -1,4 +1,5 @@
-"""Sharing results with the clinic, by explicit consent, and withdrawing that consent."""
+"""The hand-off: a person shares their results with the clinic, by explicit consent, and may
+withdraw that consent. The clinic owns it; the respondent's pages only link to it."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from screenplan.clinic.models import AuditEvent, Share
+from screenplan.assessments.models import Assessment
+from screenplan.assessments.views import current, next_step
+from screenplan.audit.requests import record
 
-from .models import Assessment
-from .views import current, next_step
+from .models import Share
 
 PHONE = re.compile(r"^[0-9+()\-. ]{7,24}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
@@ -80,13 +82,7 @@ def withdraw_share(request: HttpRequest, a: Assessment) -> None:
         item.plan_sealed = b""
         item.save(update_fields=["withdrawn_at", "contact_sealed", "plan_sealed"])
         item.notes.all().delete()
-        AuditEvent.objects.create(
-            actor="respondent",
-            action="share.withdraw",
-            object=str(item.public_id),
-            outcome="allowed",
-            request_id=getattr(request, "request_id", ""),
-        )
+        record("respondent", "share.withdraw", str(item.public_id), "allowed")
 
 
 @require_http_methods(["GET", "POST"])
@@ -98,14 +94,14 @@ def share(request: HttpRequest) -> HttpResponseBase:
         return redirect(next_step(a))
     existing = Share.objects.filter(assessment=a, withdrawn_at__isnull=True).first()
     if request.method == "GET":
-        return render(request, "assessments/share.html", {"shared": existing})
+        return render(request, "clinic/share.html", {"shared": existing})
     if existing is not None:  # a second submit of the same form changes nothing
-        return render(request, "assessments/share.html", {"shared": existing, "done": True})
+        return render(request, "clinic/share.html", {"shared": existing, "done": True})
     contact, errors = read_contact(request.POST)
     if errors:
-        return render(request, "assessments/share.html", {"errors": errors, "contact": contact}, status=400)
+        return render(request, "clinic/share.html", {"errors": errors, "contact": contact}, status=400)
     item = create_share(a, contact, get_language() or "en")
-    return render(request, "assessments/share.html", {"shared": item, "done": True})
+    return render(request, "clinic/share.html", {"shared": item, "done": True})
 
 
 @require_POST
@@ -114,4 +110,12 @@ def withdraw(request: HttpRequest) -> HttpResponseBase:
     if a is None:
         return redirect("landing")
     withdraw_share(request, a)
-    return render(request, "assessments/share.html", {"withdrawn": True})
+    return render(request, "clinic/share.html", {"withdrawn": True})
+
+
+def audit_deletion(sender: type[Assessment], instance: Assessment, **kwargs: object) -> None:
+    """pre_delete of a screen, however it is deleted (its page, the API): the audit log keeps
+    that a shared screen was deleted, never what it held."""
+    share = Share.objects.filter(assessment_id=instance.pk).only("public_id").first()
+    if share is not None:
+        record("respondent", "share.deleted", str(share.public_id), "allowed")

@@ -1,0 +1,1 @@
+"""The audit log, request ids and client addresses: used by every part of the site, importing none."""
