@@ -67,5 +67,9 @@ proof: setup
 proof-quick: setup
 	$(BIN)/python proof/run.py --quick
 
+# The Spanish catalogue after a template or message change (needs Debian's gettext; the .mo is committed).
+messages: setup
+	cd src/screenplan && ../../$(BIN)/screenplan manage makemessages -l es --no-obsolete && ../../$(BIN)/screenplan manage compilemessages
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

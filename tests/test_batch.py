@@ -215,7 +215,7 @@ def test_output_file_and_plan_columns_are_empty_without_a_plan(tmp_path: Path) -
     (o,) = read_csv(out.read_text(encoding="utf-8"))
     assert o["auditc_total"] == "0"  # items 2 and 3 are skipped as 0 after "never"
     assert all(o[c] == "" for c in ("plan", *PLAN_COLUMNS, "plan_error"))
-    assert o["missing"].split(";")[0] == "sex"
+    assert o["missing"].split(";")[0] == "drug_use_year"
 
 
 def test_the_help_documents_the_exit_status() -> None:

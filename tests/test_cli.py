@@ -65,14 +65,18 @@ def test_simulate_prints_asked_seconds_and_plan(tmp_path: Path) -> None:
     result = run("simulate", answers_file(tmp_path, full()))
     assert (result.returncode, result.stderr) == (0, "")
     out = json.loads(result.stdout)
-    assert set(out) == {"asked", "seconds", "plan"}
-    assert out["asked"][:3] == ["age", "sex", "audit_1"] and out["asked"][-1] == "support"
+    assert set(out) == {"asked", "seconds", "seconds_to_plan", "plan"}
+    assert out["asked"][:3] == ["age", "audit_1", "audit_2"] and out["asked"][-2:] == ["readiness", "support"]
+    # The plan page's own two questions come after the plan is shown.
+    assert 0 < out["seconds_to_plan"] < out["seconds"]
     assert {"phq9_9", "asq_1", "asq_2", "asq_3", "asq_4"} <= set(out["asked"])
-    assert "phq9_7" not in out["asked"]  # curtailed: PHQ-9 was 10 after five items
+    # PHQ-9 reached 10 after five items: positive, so the rest is asked for the exact total.
+    assert {f"phq9_{i}" for i in range(1, 10)} <= set(out["asked"])
+    assert "gad7_7" not in out["asked"]  # curtailed: GAD-7 cannot reach 10 after six items at 4
     assert isinstance(out["seconds"], float) and 0 < out["seconds"] < 600
     assert set(out["plan"]) == PLAN_KEYS
     assert out["plan"]["scores"]["phq9"] == {
-        "total": None, "bound": ">= 10", "band": None, "complete": False, "items_answered": 6,
+        "total": 13, "bound": None, "band": "moderate", "complete": True, "items_answered": 9,
     }  # fmt: skip
 
 

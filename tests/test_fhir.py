@@ -345,17 +345,19 @@ def test_observations_for_the_example() -> None:
 
 
 def test_a_shortened_score_is_a_bound_quantity() -> None:
+    # Only a negative screen is cut short (a positive one gets its exact total): PHQ-9 1-5 and
+    # 9 all 0 leave at most 6 for items 6-8; GAD-7 1-4 all 0 leave at most 9 for items 5-7.
     answers = {k: v for k, v in LOW_RISK.items() if not k.startswith(("phq9", "gad7"))}
-    answers |= {"phq9_1": 3, "phq9_2": 3, "phq9_3": 3, "phq9_4": 3, "phq9_9": 0}
+    answers |= {"phq9_1": 0, "phq9_2": 0, "phq9_3": 0, "phq9_4": 0, "phq9_5": 0, "phq9_6": 0, "phq9_9": 0}
     answers |= {"gad7_1": 0, "gad7_2": 0, "gad7_3": 0, "gad7_4": 0}
     plan = build_plan(CONTENT, answers)
     obs = {o["code"]["coding"][0]["code"]: o for o in observations(CONTENT, plan, subject_ref=None, issued=STAMP)}
     for o in obs.values():
         check(o)
     phq9, gad7 = obs["44261-6"], obs["70274-6"]
-    assert phq9["valueQuantity"]["comparator"] == ">=" and phq9["valueQuantity"]["value"] == 12
+    assert phq9["valueQuantity"]["comparator"] == "<=" and phq9["valueQuantity"]["value"] == 6
     assert gad7["valueQuantity"]["comparator"] == "<=" and gad7["valueQuantity"]["value"] == 9
-    assert "Shortened: 5 of 9 questions" in phq9["note"][0]["text"]
+    assert "Shortened: 7 of 9 questions" in phq9["note"][0]["text"]
     assert "subject" not in phq9
     check(bundle(CONTENT, answers, plan, id="short", timestamp=STAMP))
 

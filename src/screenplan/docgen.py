@@ -87,7 +87,7 @@ def rules_md(content: Content) -> str:
         "C expert consensus or program policy; E emerging and investigational.",
         "",
     ]
-    flow_rules = [*content.stop, *(g.rule for g in content.gate_rules)]
+    flow_rules = [*content.stop, *(g.rule for g in content.gate_rules), content.curtail_rule, content.relevance_rule]
     groups = [("Flow", flow_rules), ("Plan", content.rules())]
     for title, rules in groups:
         out += [

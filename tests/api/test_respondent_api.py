@@ -68,7 +68,7 @@ def test_the_answer_right_after_item_9_carries_the_resources(client: Client) -> 
     step = put(client, token, "phq9_9", 1).json()
     assert step["safety"]["level"] == "non_acute" and step["safety"]["changed"] is True
     assert any(r["href"] == "tel:988" for r in step["safety"]["resources"])
-    assert step["question"]["id"] == "asq_1"
+    assert step["question"]["id"] == "gad7_1"  # the GAD-7 follows the PHQ-9, after the resources
 
 
 def test_putting_the_same_answer_twice_is_idempotent(client: Client) -> None:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from tests.web.profiles import ACUTE, INTEGRATED, LOW_RISK
 
-from screenplan.engine import build_plan, load_content, next_item
+from screenplan.engine import build_plan, load_content, simulate
 
 pytestmark = pytest.mark.skipif(
     not Path("/usr/bin/chromium").exists(),
@@ -62,47 +62,61 @@ def press_and_load(page: Any, key: str = "Enter") -> None:
 QUESTION = """() => {
     const form = document.querySelector("form.question");
     if (!form) return null;
+    const taps = [...form.querySelectorAll("button[name=value]")];
     const inputs = [...form.querySelectorAll("input[name=value]")];
-    return {item: form.querySelector("input[name=item]").value, kind: inputs[0].type, values: inputs.map(e => e.value)};
+    const item = form.querySelector("input[name=item]").value;
+    const kind = inputs.length ? inputs[0].type : "tap";
+    return {item, kind, values: inputs.map(e => e.value), buttons: taps.map(b => b.value)};
 }"""
 CHOSEN = """() => [...document.querySelectorAll("form.question input[name=value]")]
     .filter(e => e.type === "number" || e.checked)
     .map(e => ({value: e.value, label: e.type === "number" ? e.value : e.labels[0].innerText.trim()}))"""
 
 
-def answer(page: Any, answers: dict[str, Any], question: dict[str, Any]) -> list[str]:
-    """Answer the current question with the keyboard, submit it, and return the chosen labels."""
+def answer(page: Any, answers: dict[str, Any], question: dict[str, Any], taps: list[str]) -> list[str]:
+    """Answer the current question with the keyboard, submit it, and return the chosen labels.
+
+    Every key press that acts (Enter or Space on a control, not Tab) is one tap in `taps`.
+    """
     value = answers[question["item"]]
     wanted = [str(v) for v in value] if isinstance(value, list) else [str(value)]
-    values = question["values"]
+    if len(wanted) == 1 and wanted[0] in question["buttons"]:  # one tap: the answer's own button submits it
+        button = f'form.question button[name=value][value="{wanted[0]}"]'
+        tab_to(page, button)
+        label = page.locator(button).evaluate("b => b.firstChild.textContent.trim()")
+        taps.append(question["item"])
+        press_and_load(page)
+        return [label]
     if question["kind"] == "number":
         tab_to(page, "form.question input[name=value]")
         page.keyboard.type(wanted[0])
-    elif question["kind"] == "radio":
-        tab_to(page, "form.question input[name=value]")  # Tab enters a radio group once
-        at = values.index(page.evaluate("() => document.activeElement.value"))
-        page.keyboard.press("Space")
-        target = values.index(wanted[0])
-        for _ in range(abs(target - at)):
-            page.keyboard.press("ArrowDown" if target > at else "ArrowUp")
     else:
-        for v in values:  # checkboxes, in tab order
+        for v in question["values"]:  # checkboxes, in tab order
             if v in wanted:
                 tab_to(page, f'form.question input[name=value][value="{v}"]')
                 page.keyboard.press("Space")
+                taps.append(f"{question['item']}={v}")
     chosen = page.evaluate(CHOSEN)
     assert [c["value"] for c in chosen] == wanted, (question["item"], wanted)
-    if question["kind"] == "number":
-        press_and_load(page)  # Enter in the field submits the form
-    else:
+    if question["kind"] != "number":
         tab_to(page, "form.question button[type=submit]")
-        press_and_load(page)
+    taps.append(question["item"])
+    press_and_load(page)  # Enter in the number field, or on Next, submits the form
     return [c["label"] for c in chosen]
 
 
-def complete(page: Any, origin: str, lang: str, answers: dict[str, Any], on_page: OnPage | None = None) -> list[Visit]:
-    """From the landing page to the plan with the keyboard only; `on_page(name)` runs on each page."""
+def complete(
+    page: Any,
+    origin: str,
+    lang: str,
+    answers: dict[str, Any],
+    on_page: OnPage | None = None,
+    taps: list[str] | None = None,
+) -> list[Visit]:
+    """From the landing page to the plan with the keyboard only; `on_page(name)` runs on each page,
+    and every key press that acts (not Tab) is added to `taps`."""
     visits: list[Visit] = []
+    taps = [] if taps is None else taps
 
     def arrive(name: str) -> None:
         visits.append(Visit(name, urlsplit(page.url).path))
@@ -112,17 +126,18 @@ def complete(page: Any, origin: str, lang: str, answers: dict[str, Any], on_page
     page.goto(f"{origin}/{lang}/")
     arrive("landing")
     tab_to(page, f'main a.button[href="/{lang}/start/"]')
+    taps.append("start")
     press_and_load(page)
     arrive("consent")
-    tab_to(page, "input[name=consent]")
-    page.keyboard.press("Space")
-    tab_to(page, "main form button[type=submit]")
+    tab_to(page, "main form button[name=consent]")
+    taps.append("consent")
     press_and_load(page)
     for _ in range(100):
         path = urlsplit(page.url).path
         if path == f"/{lang}/results/":
             arrive("results")
             tab_to(page, f'main a.button[href="/{lang}/plan/"]')
+            taps.append("plan")
             press_and_load(page)
             assert urlsplit(page.url).path == f"/{lang}/plan/"
             arrive("plan")
@@ -131,22 +146,21 @@ def complete(page: Any, origin: str, lang: str, answers: dict[str, Any], on_page
             acute = page.locator("main form button[name=safe]").count() == 1
             arrive("crisis-acute" if acute else "crisis")
             tab_to(page, "main form button[type=submit]")
+            taps.append(path)
             press_and_load(page)
             continue
         assert path == f"/{lang}/screen/", page.url
         question = page.evaluate(QUESTION)
         assert question, f"no question on {page.url}"
         arrive(question["item"])
-        visits[-1].labels = answer(page, answers, question)
+        visits[-1].labels = answer(page, answers, question, taps)
     raise AssertionError("the screen did not finish")
 
 
 def engine_asks(answers: dict[str, Any]) -> list[str]:
+    """The questions the engine asks before the plan, in order."""
     content = load_content()
-    given: dict[str, Any] = {}
-    while (item := next_item(content, given)) is not None:
-        given[item.id] = answers[item.id]
-    return list(given)
+    return [i for i in simulate(content, answers)["asked"] if i not in content.after_plan]
 
 
 def questions(visits: list[Visit]) -> list[str]:
@@ -223,10 +237,13 @@ def test_a_keyboard_alone_reaches_the_plan_on_a_phone(
         if name == "plan":
             weights[name] = artifacts.capture(tab.page, f"en-plan-{profile}-{'js' if javascript else 'nojs'}", loaded)
 
-    visits = complete(tab.page, server, "en", answers, weigh)
+    taps: list[str] = []
+    visits = complete(tab.page, server, "en", answers, weigh, taps)
 
     asked = questions(visits)
     assert asked == engine_asks(answers)
+    # One tap per question: Start, "I understand", each answer, and "See your plan" (no list questions here).
+    assert len(taps) <= len(asked) + 3, taps
     plan = build_plan(load_content(), {k: answers[k] for k in asked}, "en")
     assert plan["pathway"]["primary"] == pathway
     section = next(s for s in plan["sections"] if s["id"] == "pathway")
@@ -251,8 +268,8 @@ TOUR = {
     "landing": "landing",
     "consent": "consent",
     "age": "question-number",
-    "sex": "question",
-    "health": "question-multi",
+    "audit_1": "question",
+    "drug_kinds": "question-multi",
     "crisis": "crisis",
     "crisis-acute": "crisis-acute",
     "results": "results",
@@ -301,7 +318,8 @@ def tour(request: pytest.FixtureRequest, chromium: Any, server: str, artifacts: 
             result.violations[label] = page.evaluate(AXE_RUN, AXE_TAGS)
 
     try:
-        result.visits = complete(page, server, lang, ACUTE, check)
+        # Acute risk, and some drug use, so the tour also meets a question with several answers.
+        result.visits = complete(page, server, lang, {**ACUTE, "drug_use_year": "1", "drug_kinds": ["cannabis"]}, check)
         responses.clear()
         page.goto(f"{server}/{lang}/patterns/")
         check("patterns")

@@ -6,12 +6,12 @@ import re
 
 import pytest
 from django.utils.html import escape
-from web.profiles import LOW_RISK
+from web.profiles import INTEGRATED, LOW_RISK
 
 from screenplan.clinic.models import TRANSITIONS, Note, Share, StatusChange
 from screenplan.engine import ENGINE_VERSION, load_content
 
-from .conftest import Respondent, Staff, finish_and_share
+from .conftest import CONTACT_B, Respondent, Staff, finish_and_share
 from .helpers import CANARY, ESCAPED_CANARY, make_share, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -53,8 +53,10 @@ def test_a_clinician_sees_scores_findings_rules_and_versions(clinician: Staff, r
         assert f"<li><code>{rule_id}</code>: {escape(rules[rule_id])}</li>" in html
 
 
-def test_contraindications_are_listed_with_their_reasons(clinician: Staff, respondent_b: Respondent) -> None:
-    html = clinician.client.get(respondent_b.case_url).content.decode()
+def test_contraindications_are_listed_with_their_reasons(clinician: Staff) -> None:
+    # Harmful drinking makes naltrexone a medicine to discuss; recent and non-medical opioid use weigh against it.
+    profile = {**INTEGRATED, "drug_use_year": "2+", "drug_kinds": ["opioids"], "health": ["opioids_14d"]}
+    html = clinician.client.get(finish_and_share(profile, CONTACT_B).case_url).content.decode()
     reasons = {(c.data["id"], c.data["medicine"]): c.rationale for c in load_content().contraindications}
     for ci_id, kind in (("opioids_14d", "absolute"), ("opioid_misuse", "relative")):
         reason = escape(reasons[(ci_id, "naltrexone")])

@@ -24,7 +24,7 @@ def load_with(file: str, old: str, new: str) -> EngineError:
 
 def test_the_shipped_content_loads():
     content = load_content()
-    assert list(content.items)[:3] == ["age", "sex", "audit_1"]
+    assert list(content.items)[:3] == ["age", "audit_1", "audit_2"]
     assert list(content.items)[-1] == "support"
     assert len(content.items) == 46
     assert parse_files(SHIPPED).version == content.version
@@ -40,7 +40,7 @@ def test_it_rejects_a_rule_naming_a_missing_finding():
 
 
 def test_it_rejects_a_flow_order_naming_a_missing_instrument():
-    err = load_with("flow.yaml", "drugs, phq9, asq", "drugs, phq-9, asq")
+    err = load_with("flow.yaml", "drugs, phq9, gad7", "drugs, phq-9, gad7")
     assert (err.code, err.where) == ("unknown_reference", "flow.yaml: order[3]")
 
 
@@ -90,22 +90,46 @@ def test_it_rejects_a_finding_that_depends_on_a_later_finding():
 
 
 def test_it_rejects_an_instrument_missing_from_the_flow_order():
-    err = load_with("flow.yaml", "gad7, pcptsd5, health", "gad7, health")
+    err = load_with("flow.yaml", "asq, pcptsd5, history", "asq, history")
     assert (err.code, err.where) == ("unreachable_item", "instruments/pcptsd5.yaml")
 
 
 def test_it_rejects_a_gate_that_depends_on_a_later_question():
+    later = "{item: tx_substance, op: '!=', value: never}"
+    err = load_with("flow.yaml", "{item: drug_use_year, op: '!=', value: '0'}", later)
+    assert (err.code, err.where) == ("unreachable_item", "flow.yaml: gates[2].when")
+
+
+def test_it_rejects_a_gate_that_skips_a_safety_question_on_other_answers():
+    # A two-stage gate that could skip PHQ-9 item 9 or the ASQ would miss people at risk.
     err = load_with("flow.yaml", "{score: asq, op: '>=', value: 1}", "{score: gad7, op: '>=', value: 10}")
-    assert (err.code, err.where) == ("unreachable_item", "flow.yaml: gates[4].when")
+    assert (err.code, err.where) == ("bad_value", "flow.yaml: gates[4].items")
+    assert "safety question" in err.message
 
 
 def test_it_rejects_an_option_shown_on_an_answer_given_later():
     err = load_with(
-        "instruments/health.yaml",
-        "show_when: {item: sex, op: '!=', value: male}",
-        "show_when: {item: tx_substance, op: '!=', value: never}",
+        "instruments/drugs.yaml",
+        "{value: other, label: Something else}",
+        "{value: other, label: Something else, show_when: {item: sex, op: '!=', value: male}}",
     )
-    assert (err.code, err.where) == ("unreachable_item", "instruments/health.yaml: health.pregnant.show_when")
+    assert (err.code, err.where) == ("unreachable_item", "instruments/drugs.yaml: drug_kinds.other.show_when")
+
+
+def test_it_rejects_a_decision_on_a_question_asked_after_the_plan():
+    # readiness and support only choose wording; a rule on them could not be decided when the plan is shown.
+    err = load_with("rules.yaml", "when: {finding: opioid_misuse}\n", "when: {item: support, op: '=', value: 'no'}\n")
+    assert err.code == "reference_order" and "after the plan" in err.message
+
+
+def test_it_rejects_a_question_moved_out_of_a_validated_instrument():
+    err = load_with("flow.yaml", "order: [about, audit,", "order: [about, phq9_9, audit,")
+    assert (err.code, err.where) == ("reference_order", "instruments/phq9.yaml")
+
+
+def test_it_rejects_a_curtailment_side_it_does_not_know():
+    err = load_with("flow.yaml", "  gad7: negative", "  gad7: positive")
+    assert (err.code, err.where) == ("bad_value", "flow.yaml: curtail.gad7")
 
 
 # bands and score ranges

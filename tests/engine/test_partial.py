@@ -20,7 +20,7 @@ def test_it_scores_phq9_alone_and_names_what_a_plan_still_needs() -> None:
     }
     assert result["findings"] == []
     assert "depression" not in result["undetermined"] and "anxiety" in result["undetermined"]
-    assert result["missing"][:3] == ["age", "sex", "audit_1"]
+    assert result["missing"][:3] == ["age", "audit_1", "drug_use_year"]  # audit_2 waits on audit_1
     assert "audit_4" not in result["missing"]  # behind a gate the missing answers decide
 
 

@@ -16,10 +16,11 @@ CASES = load_cases(CONTENT)
 GATES = {g.rule.id: g for g in CONTENT.gate_rules}
 STOPS = {r.id: r for r in CONTENT.stop}
 CURTAIL = CONTENT.curtail_rule.id
+RELEVANCE = CONTENT.relevance_rule.id
 
 
 def all_rule_ids() -> list[str]:
-    return [r.id for r in CONTENT.rules()] + list(GATES) + list(STOPS) + [CURTAIL]
+    return [r.id for r in CONTENT.rules()] + list(GATES) + list(STOPS) + [CURTAIL, RELEVANCE]
 
 
 def fires(rule_id: str, answers: dict[str, Any]) -> bool:
@@ -36,8 +37,10 @@ def fires(rule_id: str, answers: dict[str, Any]) -> bool:
     if rule_id in STOPS:
         read = [ref for kind, ref in references(STOPS[rule_id].when) if kind == "item"]
         return asked[-1] in read
-    if rule_id == CURTAIL:
-        return len(asked) < len(full_pass(answers))
+    if rule_id in (CURTAIL, RELEVANCE):  # fires: the flow leaves out a question the full pass answers
+        left_out = [i for i in full_pass(answers) if i not in asked]
+        curtailed = [i for i in left_out if CONTENT.items[i].instrument in CONTENT.curtail]
+        return bool(curtailed) if rule_id == CURTAIL else bool(set(left_out) & CONTENT.relevance)
     return rule_id in full["rules_fired"]
 
 

@@ -53,6 +53,6 @@ def answer_all(client: Client, answers: dict[str, Any], lang: str = "en") -> lis
 
 
 def engine_asked(answers: dict[str, Any]) -> list[str]:
-    """The questions the engine's own flow asks for these answers, in order."""
-    asked: list[str] = simulate(load_content(), answers)["asked"]
-    return asked
+    """The questions the engine's own flow asks before the plan for these answers, in order."""
+    content = load_content()
+    return [i for i in simulate(content, answers)["asked"] if i not in content.after_plan]

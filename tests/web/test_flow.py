@@ -48,17 +48,27 @@ def test_it_asks_what_the_engine_asks_and_shows_the_engines_plan(client: Client,
     assert "tel:988" in html
 
 
-def test_it_shows_the_iceberg_with_bounds_for_shortened_scores(client: Client) -> None:
+def test_it_shows_an_exact_total_for_a_positive_screen(client: Client) -> None:
     start(client)
     answer_all(client, INTEGRATED)
     html = client.get("/en/results/").content.decode()
     assert "<svg" in html and 'role="img"' in html
     plan = Assessment.objects.get().plan("en")
-    phq9 = plan["scores"]["phq9"]
-    # INTEGRATED answers PHQ-9 items 1-5 with 2,3,2,2,1 = 10: the screen stops there, item 9 still asked.
-    assert phq9 == {"total": None, "bound": ">= 10", "band": None, "complete": False, "items_answered": 6}
-    assert "10 or more" in html
+    # INTEGRATED reaches 10 on PHQ-9 item 5: the screen goes on to item 8 for the exact total and band.
+    assert plan["scores"]["phq9"] == {
+        "total": 13, "bound": None, "band": "moderate", "complete": True, "items_answered": 9,
+    }  # fmt: skip
     assert "This is a screen, not a diagnosis." in html
+
+
+def test_it_shows_a_bound_for_a_negative_screen_cut_short(client: Client) -> None:
+    start(client)
+    answer_all(client, LOW_RISK)
+    html = client.get("/en/results/").content.decode()
+    phq9 = Assessment.objects.get().plan("en")["scores"]["phq9"]
+    # All 0: after item 6 no answer to items 7 and 8 could reach 10 (item 9 is always asked).
+    assert phq9 == {"total": None, "bound": "<= 6", "band": None, "complete": False, "items_answered": 7}
+    assert "6 or less" in html
 
 
 def test_it_finishes_a_minors_screen_after_age_with_youth_resources(client: Client) -> None:

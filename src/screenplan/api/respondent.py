@@ -18,14 +18,11 @@ from screenplan.assessments.models import Assessment, token_hash
 from screenplan.assessments.pages import section_title
 from screenplan.audit.requests import client_ip
 from screenplan.clinic.handoff import create_share, read_contact, withdraw_share
-from screenplan.engine import EngineError, Item, check_value, load_content, next_item, safety_so_far
-from screenplan.engine.localize import wording
+from screenplan.engine import EngineError, Item, Screen, load_content, safety_rank
 
 from .problems import ProblemError
 from .ratelimit import hit
 from .schemas import AnswerIn, ContactIn, Problem, Shared, Started, StartIn, Step
-
-LEVELS = ("none", "non_acute", "acute")
 
 
 class ScreenToken(HttpBearer):
@@ -50,17 +47,8 @@ auth = ScreenToken()
 ERRORS: dict[int, Any] = {400: Problem, 401: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem}
 
 
-def _question(item: Item, lang: str, answers: dict[str, Any]) -> dict[str, Any]:
-    content = load_content()
-    words = wording(content, item, lang)
-    facts_answers = answers
-    from screenplan.assessments.pages import _shown
-
-    options = [
-        {"value": o.value, "label": label}
-        for o, label in zip(item.options, words.labels, strict=True)
-        if o.show_when is None or _shown(content, o.show_when, facts_answers)
-    ]
+def _question(screen: Screen, item: Item, lang: str) -> dict[str, Any]:
+    words = screen.wording(item, lang)
     return {
         "id": item.id,
         "instrument": item.instrument,
@@ -69,19 +57,19 @@ def _question(item: Item, lang: str, answers: dict[str, Any]) -> dict[str, Any]:
         "text": words.text,
         "help": words.help,
         "translated": words.translated,
-        "options": options,
+        "options": [{"value": c.value, "label": c.label} for c in screen.choices(item, lang)],
         "min": item.min,
         "max": item.max,
-        "answer": answers.get(item.id),
+        "answer": screen.answers.get(item.id),
     }
 
 
 def step(a: Assessment, lang: str, mark_shown: bool = True) -> dict[str, Any]:
     """The next question (or done), progress, and the safety level with crisis resources."""
     content = load_content()
-    answers = a.answers
-    level = safety_so_far(content, answers)
-    changed = LEVELS.index(level) > LEVELS.index(a.safety_shown)
+    screen = a.screen()
+    level = screen.safety
+    changed = safety_rank(content, level) > safety_rank(content, a.safety_shown)
     if changed and mark_shown:  # the client receives the resources in this very response
         a.safety_shown = level
         a.save(update_fields=["safety_shown", "updated_at"])
@@ -90,21 +78,23 @@ def step(a: Assessment, lang: str, mark_shown: bool = True) -> dict[str, Any]:
         {"id": r["id"], "name": r["name"], "detail": r["detail"], "href": r["href"]}
         for r in texts["crisis"]["resources"]
     ]
-    item = None if a.status == Assessment.Status.COMPLETE else next_item(content, answers)
-    sections = list(dict.fromkeys(i.section for i in content.instruments))
+    item = None if a.status == Assessment.Status.COMPLETE else screen.current
     progress = None
     if item is not None:
-        section = content.instrument(item.instrument).section
+        p = screen.progress()
         progress = {
-            "section": section_title(section),
-            "number": sections.index(section) + 1,
-            "count": len(sections),
-            "answered": len(answers),
+            "section": section_title(p.section),
+            "number": p.part,
+            "count": p.parts,
+            "answered": p.answered,
+            "fraction": p.fraction,
         }
+    plan_questions = [_question(screen, i, lang) for i in screen.after_plan()] if item is None else []
     return {
         "done": item is None,
-        "question": None if item is None else _question(item, lang, answers),
+        "question": None if item is None else _question(screen, item, lang),
         "progress": progress,
+        "plan_questions": plan_questions,
         "safety": {"level": level, "changed": changed, "resources": resources},
     }
 
@@ -142,17 +132,18 @@ def answer(request: HttpRequest, item_id: str, payload: AnswerIn, lang: str = "e
         raise ProblemError(404, "Unknown question", f"No question has the id {item_id!r}.")
     with transaction.atomic():
         a = Assessment.objects.select_for_update().get(pk=_screen(request).pk)
-        try:
-            value = check_value(content, item, payload.value, a.answers)
-        except EngineError as exc:
-            raise ProblemError(422, "Invalid answer", f"{item_id}: {exc.message}") from None
-        outcome = a.record(item_id, value)
-        if outcome == "finished":
+        screen = a.screen()
+        if a.status == Assessment.Status.COMPLETE and item_id not in content.after_plan:
             raise ProblemError(409, "Screen finished", "This screen is finished; its answers cannot change.")
-        if outcome == "not_current":
+        if not screen.can_open(item_id):
             raise ProblemError(
                 409, "Not the current question", f"{item_id} is not asked now; answer the current question first."
             )
+        try:
+            value = screen.check(item, payload.value)
+        except EngineError as exc:
+            raise ProblemError(422, "Invalid answer", f"{item_id}: {exc.message}") from None
+        a.record(item_id, value)
     return step(a, _lang(lang))
 
 

@@ -51,15 +51,21 @@ class Safety(Schema):
 
 class Progress(Schema):
     section: str
-    number: int
+    number: int = Field(description="The part of the screen the question is in, counting parts in the order asked.")
     count: int
     answered: int
+    fraction: float = Field(description="How far through the questions before the plan, from 0 to 1.")
 
 
 class Step(Schema):
     done: bool
     question: Question | None
     progress: Progress | None
+    plan_questions: list[Question] = Field(
+        default_factory=list,
+        description="Once done: the plan page's questions (readiness, support). They only tailor the wording of the "
+        "first steps; answer them with the same PUT.",
+    )
     safety: Safety
 
 

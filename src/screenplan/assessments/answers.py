@@ -1,4 +1,4 @@
-"""Reading one answer from a submitted form, and keeping a set of answers consistent."""
+"""Reading one answer from a submitted form, in the engine's form and checked by the engine."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ from typing import Any
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from screenplan.engine import Content, EngineError, Item, check_value
-from screenplan.engine.flow import walk
-from screenplan.engine.scoring import State
+from screenplan.engine import EngineError, Item, Screen
+
+MAX_DIGITS = 6  # more than any question's range needs; longer text is never turned into a number
 
 
 class AnswerError(Exception):
     """A submitted answer that cannot be stored; the message is for the person."""
 
 
-def read_answer(content: Content, item: Item, post: QueryDict, answers: dict[str, Any]) -> Any:
+def read_answer(screen: Screen, item: Item, post: QueryDict) -> Any:
     """The answer in the engine's form, validated by the engine; AnswerError otherwise."""
     raw = post.getlist("value")
     if item.type == "integer":
@@ -24,7 +24,7 @@ def read_answer(content: Content, item: Item, post: QueryDict, answers: dict[str
         if not text:
             raise AnswerError(_("Please enter a number."))
         # ASCII digits only: int() would also read other scripts' digits, and "٣" is not "34".
-        if not text.isascii() or not text.lstrip("-").isdigit():
+        if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > MAX_DIGITS:
             raise AnswerError(_("Please enter a whole number, such as 34."))
         value: Any = int(text)
     elif item.type == "choice":
@@ -36,7 +36,7 @@ def read_answer(content: Content, item: Item, post: QueryDict, answers: dict[str
             raise AnswerError(_("Please choose at least one answer, or “None of these”."))
         value = [next((o.value for o in item.options if str(o.value) == r), r) for r in raw]
     try:
-        return check_value(content, item, value, answers)
+        return screen.check(item, value)
     except EngineError:
         if item.type == "integer":
             raise AnswerError(
@@ -45,22 +45,3 @@ def read_answer(content: Content, item: Item, post: QueryDict, answers: dict[str
         if item.exclusive and isinstance(value, list) and item.exclusive in value:
             raise AnswerError(_("“None of these” cannot be combined with other answers.")) from None
         raise AnswerError(_("That answer is not one of the choices. Please choose again.")) from None
-
-
-def consistent(content: Content, answers: dict[str, Any]) -> dict[str, Any]:
-    """Drop answers that an edit made invalid or unasked (a gate closed, an option hidden)."""
-    current = dict(answers)
-    for _pass in range(3):
-        clean: dict[str, Any] = {}
-        for item_id, item in content.items.items():
-            if item_id in current:
-                try:
-                    clean[item_id] = check_value(content, item, current[item_id], clean)
-                except EngineError:
-                    continue
-        states = walk(content, clean)
-        clean = {k: v for k, v in clean.items() if states.get(k) not in (State.SKIPPED, State.IMPLIED)}
-        if clean == current:
-            return clean
-        current = clean
-    return current

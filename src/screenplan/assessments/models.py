@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from screenplan.crypto import open_sealed, seal
-from screenplan.engine import ENGINE_VERSION, build_plan, decide, load_content, next_item
+from screenplan.engine import ENGINE_VERSION, EngineError, Screen, build_plan, decide, load_content, open_screen
 
 
 def token_hash(token: str) -> str:
@@ -84,35 +84,45 @@ class Assessment(models.Model):
         """The plan for the stored answers, computed by the engine (never stored from a client)."""
         return build_plan(load_content(), self.answers, lang)
 
+    def screen(self) -> Screen:
+        """Where the person is in the flow (the engine's screen for the stored answers), worked
+        out once per stored state."""
+        sealed = bytes(self.answers_sealed or b"")
+        cached = self.__dict__.get("_screen")
+        if cached is None or cached[0] != sealed:
+            cached = (sealed, open_screen(load_content(), self.answers))
+            self.__dict__["_screen"] = cached
+        screen: Screen = cached[1]
+        return screen
+
     def record(self, item_id: str, value: Any, revision: int | None = None) -> str:
-        """Store one validated answer on a row locked by the caller; say what happened.
+        """Store one answer (already in the engine's form) on a row locked by the caller; say
+        what happened.
 
-        "same" (already stored: a replay), "finished" (the screen is closed), "not_current"
-        (neither answered before nor the question asked now), "stale" (a form older than the
-        last change), or "stored". Answers an edit made unasked are dropped.
+        "same" (already stored: a replay), "finished" (the screen is closed to this question),
+        "not_current" (neither answered before nor asked now), "stale" (a form older than the
+        last change), "bad_value" (the engine refused it), or "stored". The engine keeps the
+        other answers consistent; the screen is finished when the plan can be made.
         """
-        from .answers import consistent
-
-        content = load_content()
-        answers = self.answers
-        if self.status == self.Status.COMPLETE:
+        screen = self.screen()
+        after_plan = item_id in load_content().after_plan
+        if self.status == self.Status.COMPLETE and not after_plan:
             return "finished"
-        upcoming = next_item(content, answers)
-        if item_id not in answers and (upcoming is None or upcoming.id != item_id):
+        if not screen.can_open(item_id):
             return "not_current"
-        if answers.get(item_id) == value:
+        if screen.answers.get(item_id) == value:
             return "same"
         if revision is not None and revision != self.revision:
             return "stale"
-        updated = {**answers, item_id: value}
-        # An answer to the current question, with nothing answered after it, cannot make any
-        # stored answer invalid (conditions only look back), so only an edit needs the check.
-        position = {k: n for n, k in enumerate(content.items)}
-        edit = item_id in answers or any(position.get(k, -1) > position[item_id] for k in answers)
-        self.answers = consistent(content, updated) if edit else updated
+        try:
+            updated = screen.apply(item_id, value)
+        except EngineError:
+            return "bad_value"
+        self.answers = dict(updated.answers)
+        self.__dict__["_screen"] = (bytes(self.answers_sealed), updated)
         self.revision += 1
         changed = ["answers_sealed", "revision", "updated_at"]
-        if next_item(content, self.answers) is None:
+        if updated.complete and self.status != self.Status.COMPLETE:
             self.finish()
             changed += FINISH_FIELDS
         self.save(update_fields=changed)

@@ -6,10 +6,10 @@ import json
 from importlib import resources
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from screenplan.engine import Content, Item, load_content
-from screenplan.engine.localize import wording
+from screenplan.engine import Item, Screen, load_content
 
 from .iceberg import layout
 from .models import Assessment
@@ -25,24 +25,22 @@ def section_title(section: str) -> str:
         "anxiety": _("Anxiety"),
         "trauma": _("Stressful events"),
         "health": _("Health"),
-        "history": _("Treatment and readiness"),
+        "history": _("Earlier treatment"),
+        "readiness": _("Your first steps"),
     }.get(section, section)
 
 
-def question_context(content: Content, a: Assessment, item: Item, chosen: Any, error: str = "") -> dict[str, Any]:
-    lang = _lang()
-    words = wording(content, item, lang)
-    sections = list(dict.fromkeys(i.section for i in content.instruments))
-    section = content.instrument(item.instrument).section
-    order = list(content.items)
-    answers = a.answers
-    earlier = [i for i in order[: order.index(item.id)] if i in answers]
+def question_context(screen: Screen, a: Assessment, item: Item, chosen: Any, error: str = "") -> dict[str, Any]:
+    """What a question page shows: the engine's wording, choices, progress and back link."""
+    lang = get_language() or "en"
+    words = screen.wording(item, lang)
     chosen_list = chosen if isinstance(chosen, list) else [chosen]
     options = [
-        {"value": str(o.value), "label": label, "checked": o.value in chosen_list, "id": f"opt-{n}"}
-        for n, (o, label) in enumerate(zip(item.options, words.labels, strict=True))
-        if o.show_when is None or _shown(content, o.show_when, answers)
+        {"value": str(c.value), "label": c.label, "checked": c.value in chosen_list, "id": f"opt-{n}"}
+        for n, c in enumerate(screen.choices(item, lang))
     ]
+    progress = screen.progress()
+    after_plan = item.id in screen.content.after_plan
     return {
         "item": item,
         "stem": words.stem,
@@ -50,41 +48,31 @@ def question_context(content: Content, a: Assessment, item: Item, chosen: Any, e
         "help": words.help,
         "untranslated": not words.translated,
         "options": options,
+        # One tap: each option of a single-choice question is its own submit button.
+        "one_tap": item.type == "choice",
         "value": chosen if item.type == "integer" else None,
         "error": error,
         "rev": a.revision,
-        "back": earlier[-1] if earlier else None,
-        "section": section_title(section),
-        "section_number": sections.index(section) + 1,
-        "section_count": len(sections),
+        "back": None if after_plan else screen.back(item.id),
+        "section": section_title(screen.content.instrument(item.instrument).section),
+        "percent": 100 if after_plan else round(100 * progress.fraction),
         "safety_shown": a.safety_shown,
-        "instrument": content.instrument(item.instrument),
+        "after_plan": after_plan,
     }
-
-
-def _lang() -> str:
-    from django.utils.translation import get_language
-
-    return get_language() or "en"
-
-
-def _shown(content: Content, cond: Any, answers: dict[str, Any]) -> bool:
-    from screenplan.engine.conditions import evaluate
-    from screenplan.engine.scoring import Facts, State
-
-    facts = Facts(content, answers, {k: State.ANSWERED for k in answers if k in content.items})
-    return evaluate(cond, facts) is True
 
 
 def results_context(a: Assessment, lang: str) -> dict[str, Any]:
     plan = a.plan(lang)
     sections = {s["id"]: s for s in plan["sections"]}
     findings = sections.get("findings")
+    screen = a.screen()
     return {
         "plan": plan,
         "sections": plan["sections"],
         "by_id": sections,
         "findings": findings,
+        # The plan page's own questions ("two questions to make your first steps fit you").
+        "plan_questions": [i.id for i in screen.after_plan() if i.id not in screen.answers],
         "iceberg": layout(findings["items"]) if findings else None,
         "crisis_first": plan["priority"] == "crisis",
         "out_of_scope": plan["pathway"]["primary"] == "out_of_scope",

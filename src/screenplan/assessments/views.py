@@ -18,15 +18,13 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from screenplan.engine import load_content, next_item
-from screenplan.engine.flow import safety_so_far
+from screenplan.engine import load_content, safety_rank
 
 from .answers import AnswerError, read_answer
 from .models import Assessment
 from .pages import question_context, results_context
 
 SESSION_KEY = "assessment"
-LEVELS = ("none", "non_acute", "acute")
 
 
 def current(request: HttpRequest) -> Assessment | None:
@@ -54,9 +52,8 @@ def path_of(name: str) -> str:
 
 def next_step(a: Assessment) -> str:
     """Crisis resources come before anything else once a risk answer raises the level."""
-    answers = a.answers
-    level = safety_so_far(load_content(), answers)
-    if LEVELS.index(level) > LEVELS.index(a.safety_shown):
+    content = load_content()
+    if safety_rank(content, a.screen().safety) > safety_rank(content, a.safety_shown):
         return path_of("crisis")
     if a.status == Assessment.Status.COMPLETE:
         return path_of("results")
@@ -94,23 +91,25 @@ def screen(request: HttpRequest) -> HttpResponseBase:
     a = current(request)
     if a is None:
         return redirect("landing")
-    step = next_step(a)
-    if step != path_of("screen"):
-        return redirect(step)  # crisis resources first, or the results of a finished screen
     content = load_content()
-    answers = a.answers
-    upcoming = next_item(content, answers)
+    screen_ = a.screen()
     item_id = request.GET.get("item")
+    step = next_step(a)
+    plan_page = item_id in content.after_plan and step == path_of("results")
+    if step != path_of("screen") and not plan_page:
+        return redirect(step)  # crisis resources first, or the results of a finished screen
     if item_id:
         # Back links reach answered questions and the current one, never a future one.
-        if item_id not in content.items or (item_id not in answers and getattr(upcoming, "id", None) != item_id):
+        if not screen_.can_open(item_id):
             return problem(request, 404, _("That question is not available. Continue with the current question."))
         item = content.items[item_id]
-    elif upcoming is None:
+    elif screen_.current is None:
         return redirect("results")
     else:
-        item = upcoming
-    return render(request, "assessments/question.html", question_context(content, a, item, answers.get(item.id)))
+        item = screen_.current
+    return render(
+        request, "assessments/question.html", question_context(screen_, a, item, screen_.answers.get(item.id))
+    )
 
 
 FINISHED = gettext_lazy("This screen is finished, so its answers can no longer be changed.")
@@ -137,26 +136,27 @@ def _store(request: HttpRequest, public_id: str) -> HttpResponseBase:
         a = Assessment.objects.select_for_update().filter(public_id=public_id).first()
         if a is None:
             return redirect("landing")
-        answers = a.answers
-        if a.status == Assessment.Status.COMPLETE:
+        screen_ = a.screen()
+        if a.status == Assessment.Status.COMPLETE and item_id not in content.after_plan:
             return problem(request, 409, FINISHED)
+        if not screen_.can_open(item_id):
+            return problem(request, 409, NOT_CURRENT)
         try:
-            value = read_answer(content, item, request.POST, answers)
+            value = read_answer(screen_, item, request.POST)
         except AnswerError as exc:
-            if item_id not in answers and getattr(next_item(content, answers), "id", None) != item_id:
-                return problem(request, 409, NOT_CURRENT)
-            context = question_context(content, a, item, None, error=str(exc))
+            context = question_context(screen_, a, item, None, error=str(exc))
             return render(request, "assessments/question.html", context, status=400)
         rev = request.POST.get("rev", "")
-        outcome = a.record(item_id, value, int(rev) if rev.isdigit() else -1)
-        if outcome == "not_current":
-            return problem(request, 409, NOT_CURRENT)
+        outcome = a.record(item_id, value, int(rev) if rev.isascii() and rev.isdigit() and len(rev) < 10 else -1)
         if outcome == "stale":
             return problem(
                 request,
                 409,
                 _("This page was out of date, so nothing was changed. Please check the answer and try again."),
             )
+    if item_id in content.after_plan:  # the plan page's questions, one after the other, then the plan
+        later = [i.id for i in a.screen().after_plan() if i.id not in a.screen().answers]
+        return redirect(f"{path_of('screen')}?item={later[0]}" if later else path_of("plan") + "#first-steps")
     return redirect(next_step(a))
 
 
@@ -182,13 +182,14 @@ def crisis(request: HttpRequest) -> HttpResponseBase:
     a = current(request)
     if a is None:
         return redirect("landing")
-    level = safety_so_far(load_content(), a.answers)
+    content = load_content()
+    level = a.screen().safety
     if request.method == "POST":
         with transaction.atomic():
             a = Assessment.objects.select_for_update().get(pk=a.pk)
             if level == "acute" and request.POST.get("safe") != "yes":
                 return render(request, "assessments/crisis.html", {"level": level, "error": True}, status=400)
-            a.safety_shown = max(level, a.safety_shown, key=LEVELS.index)
+            a.safety_shown = max(level, a.safety_shown, key=lambda lv: safety_rank(content, lv))
             a.acute_confirmed = a.acute_confirmed or level == "acute"
             a.save(update_fields=["safety_shown", "acute_confirmed", "updated_at"])
         return redirect(next_step(a))

@@ -131,14 +131,15 @@ class Gate:
 class Content:
     version: str
     instruments: tuple[Instrument, ...]
-    items: Mapping[str, Item]  # in the order they are asked
+    items: Mapping[str, Item]  # in the order they are asked (before_plan, then after_plan)
     scores: Mapping[str, Score]
     findings: tuple[Rule, ...]  # in evaluation order
     stop: tuple[Rule, ...]
     gates: Mapping[str, Gate]  # item id -> its gate
     gate_rules: tuple[Gate, ...]
-    curtail: tuple[str, ...]  # instrument ids
+    curtail: Mapping[str, str]  # instrument id -> "negative" (stop once its findings are all absent) or "both"
     curtail_rule: Rule
+    relevance_rule: Rule
     safety_levels: tuple[str, ...]
     safety: tuple[Rule, ...]
     contraindications: tuple[Rule, ...]
@@ -148,6 +149,13 @@ class Content:
     priority: tuple[Rule, ...]
     sources: Mapping[str, str]
     texts: Mapping[str, Mapping[str, Any]]  # language -> plan texts
+    # The screen's questions in the order they are asked up to the plan, and those asked on the
+    # plan page after it (they only tailor its wording); `items` holds both, in that order.
+    before_plan: tuple[str, ...] = ()
+    after_plan: tuple[str, ...] = ()
+    # Questions asked only while some answer to them could still change a decision: every
+    # question outside a validated score, except the safety questions (flow.yaml).
+    relevance: frozenset[str] = frozenset()
 
     def instrument(self, instrument_id: str) -> Instrument:
         return next(i for i in self.instruments if i.id == instrument_id)

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .conditions import evaluate
-from .content import NOT_GIVEN, Content, Item
+from .content import NOT_GIVEN, Content, Item, Option
 from .errors import EngineError
+from .relevance import depends_on
 from .scoring import Facts, State
 
 
@@ -33,11 +34,12 @@ def check_value(content: Content, item: Item, value: Any, answers: Mapping[str, 
         if not item.min <= value <= item.max:
             raise EngineError("bad_value", f"{value} is out of range ({item.min} to {item.max})", item.id)
         return value
-    shown = [o for o in item.options if o.show_when is None or evaluate(o.show_when, _answered(content, answers))]
-    allowed = ", ".join(repr(o.value) for o in shown)
+    facts = _answered(content, answers)
+    offered = [o for o in item.options if shown(o, facts)]
+    allowed = ", ".join(repr(o.value) for o in offered)
     if item.type == "choice":
         opt = item.option(value)
-        if opt is None or opt not in shown:
+        if opt is None or opt not in offered:
             raise EngineError("bad_value", f"{value!r} is not an answer to this question (allowed: {allowed})", item.id)
         return value
     # "None of these" must be chosen, never assumed: an empty list is refused, so a skipped
@@ -48,7 +50,7 @@ def check_value(content: Content, item: Item, value: Any, answers: Mapping[str, 
         raise EngineError("bad_value", f"expected a non-empty list of {allowed}", item.id)
     for v in value:
         opt = item.option(v)
-        if opt is None or opt not in shown:
+        if opt is None or opt not in offered:
             raise EngineError("bad_value", f"{v!r} is not an answer to this question (allowed: {allowed})", item.id)
     if len(set(value)) != len(value):
         raise EngineError("bad_value", "an answer is listed twice", item.id)
@@ -61,26 +63,34 @@ def _answered(content: Content, answers: Mapping[str, Any]) -> Facts:
     return Facts(content, answers, {k: State.ANSWERED for k in answers if k in content.items})
 
 
+def shown(option: Option, facts: Facts) -> bool:
+    """Whether an option is offered: unless its condition is known to be false (an answer that
+    could still make it apply, such as a sex not yet asked, keeps "pregnant" on the list)."""
+    return option.show_when is None or evaluate(option.show_when, facts) is not False
+
+
 def walk(content: Content, answers: Mapping[str, Any]) -> dict[str, State]:
     """The state of every item given the answers so far, in the order they are asked.
 
-    Walking stops at the first question that still needs an answer; it and every later one
-    are PENDING.
+    Walking the questions before the plan stops at the first one that still needs an answer;
+    it and every later one are PENDING. A question the gates leave open is CURTAILED when no
+    answer could change its instrument's finding, and IRRELEVANT when no answer could change
+    any decision (`relevance.depends_on`). Questions after the plan are ANSWERED or PENDING.
     """
     states: dict[str, State] = {}
-    facts = Facts(content, answers, states)
     stopped = False
     pending = False
-    for item_id, item in content.items.items():
+    for item_id in content.before_plan:
+        item = content.items[item_id]
         if pending:
             states[item_id] = State.PENDING
             continue
         if stopped:
             states[item_id] = State.SKIPPED
             continue
+        facts = Facts(content, answers, dict(states))  # a value: the walk goes on changing `states`
         gate = content.gates.get(item_id)
         open_ = True if gate is None else evaluate(gate.rule.when, facts)
-        facts._scores.clear()
         if open_ is False:
             states[item_id] = State.SKIPPED if gate is None or gate.otherwise is NOT_GIVEN else State.IMPLIED
         elif open_ is None:
@@ -89,31 +99,32 @@ def walk(content: Content, answers: Mapping[str, Any]) -> dict[str, State]:
             states[item_id] = State.ANSWERED
         elif _curtailed(content, item, facts):
             states[item_id] = State.CURTAILED
+        elif item_id in content.relevance and item_id not in depends_on(facts):
+            states[item_id] = State.IRRELEVANT
         else:
             states[item_id] = State.PENDING
             pending = True
-        if not pending and any(evaluate(r.when, facts) for r in content.stop):
+        if not pending and any(evaluate(r.when, Facts(content, answers, dict(states))) for r in content.stop):
             stopped = True
+    for item_id in content.after_plan:
+        states[item_id] = State.SKIPPED if stopped else State.ANSWERED if item_id in answers else State.PENDING
     return states
 
 
 def _curtailed(content: Content, item: Item, facts: Facts) -> bool:
-    """True when no answer to this or the instrument's later items could change a finding."""
-    if item.safety or item.instrument not in content.curtail:
+    """True when no answer to this or the instrument's later items could change a finding the
+    way its curtailment side allows: "negative" stops only once every finding is absent."""
+    side = content.curtail.get(item.instrument)
+    if item.safety or side is None:
         return False
-    findings = content.instrument(item.instrument).findings
-    state = facts.states
-    facts.states = {**state, item.id: State.PENDING}
-    facts._scores.clear()
-    try:
-        return bool(findings) and all(evaluate(f.when, facts) is not None for f in findings)
-    finally:
-        facts.states = state
-        facts._scores.clear()
+    findings = [evaluate(f.when, facts) for f in content.instrument(item.instrument).findings]
+    if not findings:
+        return False
+    return all(r is False for r in findings) if side == "negative" else all(r is not None for r in findings)
 
 
 def next_item(content: Content, answers: Mapping[str, Any]) -> Item | None:
-    """The next question to ask, or None when the screen is complete.
+    """The next question to ask before the plan, or None when the plan can be made.
 
     >>> from screenplan.engine.content import load_content
     >>> next_item(load_content(), {}).id
@@ -121,8 +132,9 @@ def next_item(content: Content, answers: Mapping[str, Any]) -> Item | None:
     >>> next_item(load_content(), {"age": 16}) is None
     True
     """
-    for item_id, state in walk(content, answers).items():
-        if state is State.PENDING:
+    states = walk(content, answers)
+    for item_id in content.before_plan:
+        if states[item_id] is State.PENDING:
             return content.items[item_id]
     return None
 
@@ -132,7 +144,9 @@ def check_pass(content: Content, answers: Mapping[str, Any]) -> tuple[dict[str, 
 
     Refused (each an `EngineError` naming the item): an unknown id, a value of the wrong type
     or out of range, an answer to a question whose gate is closed, and a missing answer to a
-    question the flow asks. Answers past a curtailment point are accepted.
+    question the flow asks before the plan. Answers past a curtailment point, to a question
+    relevance skipped, and to the questions after the plan are accepted (none can change a
+    decision); the questions after the plan are not required.
     """
     if not isinstance(answers, Mapping):
         raise EngineError("bad_answers", "answers must be a JSON object of item ids to values")
@@ -145,7 +159,7 @@ def check_pass(content: Content, answers: Mapping[str, Any]) -> tuple[dict[str, 
             raise EngineError("unknown_item", "no question has this id", str(key))
     states = walk(content, clean)
     for item_id, state in states.items():
-        if state is State.PENDING:
+        if state is State.PENDING and item_id not in content.after_plan:
             raise EngineError("missing_answer", "the flow asks this question but no answer was given", item_id)
         if state in (State.SKIPPED, State.IMPLIED) and item_id in clean:
             raise EngineError("not_asked", "the flow does not ask this question given the other answers", item_id)

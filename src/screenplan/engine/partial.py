@@ -15,7 +15,7 @@ from .content import NOT_GIVEN, Content
 from .errors import EngineError
 from .flow import check_value, walk
 from .plan import SCORE_KEYS, score_summary
-from .scoring import Facts, State
+from .scoring import Facts, State, decide_findings
 
 
 def score_answers(content: Content, answers: Mapping[str, Any]) -> dict[str, Any]:
@@ -36,25 +36,22 @@ def score_answers(content: Content, answers: Mapping[str, Any]) -> dict[str, Any
         if item_id in answers:
             clean[item_id] = check_value(content, item, answers[item_id], clean)
     states: dict[str, State] = {}
-    facts = Facts(content, clean, states)
     for item_id in content.items:
         gate = content.gates.get(item_id)
         if item_id in clean:
             states[item_id] = State.ANSWERED
             continue
-        open_ = None if gate is None else evaluate(gate.rule.when, facts)
-        facts._scores.clear()
+        open_ = None if gate is None else evaluate(gate.rule.when, Facts(content, clean, dict(states)))
         if open_ is False:
             states[item_id] = State.SKIPPED if gate is None or gate.otherwise is NOT_GIVEN else State.IMPLIED
         else:
             states[item_id] = State.PENDING
-    facts._scores.clear()
+    facts = decide_findings(Facts(content, clean, states))
     findings: list[str] = []
     undetermined: list[str] = []
     for f in content.findings:
         fid = str(f.data["id"])
-        result = evaluate(f.when, facts)
-        facts.findings[fid] = result
+        result = facts.findings[fid]
         if result is True:
             findings.append(fid)
         elif result is None:
@@ -76,7 +73,7 @@ def missing_for_plan(content: Content, answers: Mapping[str, Any]) -> list[str]:
     states = walk(content, answers)
     missing = []
     for item_id, state in states.items():
-        if state is State.PENDING and item_id not in answers:
+        if state is State.PENDING and item_id not in answers and item_id not in content.after_plan:
             gate = content.gates.get(item_id)
             if gate is not None and evaluate(gate.rule.when, Facts(content, answers, states)) is not True:
                 continue

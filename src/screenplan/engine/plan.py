@@ -50,14 +50,16 @@ def _sure(rule: Rule, facts: Facts, cond: Any = None) -> bool:
 def decide(content: Content, answers: Mapping[str, Any]) -> Decision:
     """Validate `answers` as one pass through the flow and apply every rule.
 
+    Contraindications are weighed (and listed) only for a medicine that is indicated: with
+    nothing to contraindicate, the health list is not asked (relevance), so it cannot decide.
+
     >>> from screenplan.engine.content import load_content
     >>> decide(load_content(), {"age": 15}).pathway
     'out_of_scope'
     """
     clean, states = check_pass(content, answers)
-    facts = Facts(content, clean, states)
+    facts = decide_findings(Facts(content, clean, states))
     fired: list[str] = []
-    decide_findings(facts)
     for f in content.findings:
         if facts.findings[str(f.data["id"])] is None:
             raise EngineError("undecided_rule", "the answers do not decide this finding", f.id)
@@ -67,26 +69,29 @@ def decide(content: Content, answers: Mapping[str, Any]) -> Decision:
         if s.escalate and facts.score(s.id) is not None and _sure(s.escalate, facts):
             fired.append(s.escalate.id)
 
-    facts.safety = 0
+    level = 0
     for r in content.safety:
         if _sure(r, facts):
-            facts.safety = content.safety_levels.index(str(r.data["level"]))
+            level = content.safety_levels.index(str(r.data["level"]))
             fired.append(r.id)
             break
+    facts = facts.but(safety=level)
 
-    cis = tuple(r for r in content.contraindications if _sure(r, facts))
+    indicated = {str(m.data["id"]): m for m in content.medicines if _sure(m, facts)}
+    cis = tuple(r for r in content.contraindications if r.data["medicine"] in indicated and _sure(r, facts))
     fired += [r.id for r in cis]
+    medicines: dict[str, str] = {}
     reasons: dict[str, tuple[Rule, ...]] = {}
     for m in content.medicines:
         mid = str(m.data["id"])
-        mine = tuple(r for r in cis if r.data["medicine"] == mid)
-        reasons[mid] = mine
-        if not _sure(m, facts):
-            facts.medicines[mid] = "not_indicated"
+        reasons[mid] = tuple(r for r in cis if r.data["medicine"] == mid)
+        if mid not in indicated:
+            medicines[mid] = "not_indicated"
             continue
         fired.append(m.id)
-        kinds = {r.data["kind"] for r in mine}
-        facts.medicines[mid] = "excluded" if "absolute" in kinds else "clinician_review" if kinds else "consider"
+        kinds = {r.data["kind"] for r in reasons[mid]}
+        medicines[mid] = "excluded" if "absolute" in kinds else "clinician_review" if kinds else "consider"
+    facts = facts.but(medicines=medicines)
 
     matching = [p for p in content.pathways if _sure(p, facts)]
     primary = matching[0]
@@ -109,9 +114,9 @@ def decide(content: Content, answers: Mapping[str, Any]) -> Decision:
         answers=clean,
         facts=facts,
         findings=tuple(str(f.data["id"]) for f in content.findings if facts.findings[str(f.data["id"])]),
-        safety=content.safety_levels[facts.safety],
+        safety=content.safety_levels[level],
         contraindications=cis,
-        medicines=dict(facts.medicines),
+        medicines=medicines,
         medicine_reasons=reasons,
         pathway=str(primary.data["id"]),
         eligibility=eligibility,

@@ -31,6 +31,7 @@ class Checker:
                 if s.escalate:
                     self.bands[str(s.escalate.data["band"])] = self.bands[s.id]
         self.finding_ids = [str(f.data["id"]) for f in content.findings]
+        self.after_plan = set(content.after_plan)
         self.medicine_ids = [str(m.data["id"]) for m in content.medicines]
 
     def condition(
@@ -47,6 +48,10 @@ class Checker:
             if kind not in allowed:
                 raise EngineError("reference_order", f"a {kind} is not known yet at this point", where)
             op, value = ref.get("op", "exists"), ref.get("value", True)
+            if kind in ("item", "score") and self._after_plan(kind, ref_id):
+                raise EngineError(
+                    "reference_order", f"{kind} '{ref_id}' is asked after the plan: no decision may use it", where
+                )
             if kind == "item":
                 self._item(ref_id, op, value, where, items_before)
             elif kind == "score":
@@ -73,6 +78,12 @@ class Checker:
                     raise EngineError("unknown_reference", f"no medicine '{ref_id}'", where)
                 if op != "exists" and value not in MEDICINE_STATUSES:
                     raise EngineError("bad_value", f"a status is one of {list(MEDICINE_STATUSES)}", where)
+
+    def _after_plan(self, kind: str, ref_id: str) -> bool:
+        if kind == "item":
+            return ref_id in self.after_plan
+        score = self.c.scores.get(ref_id)
+        return score is not None and bool(self.after_plan.intersection(score.items))
 
     def _item(self, item_id: str, op: str, value: Any, where: str, before: int | None) -> None:
         item = self.c.items.get(item_id)

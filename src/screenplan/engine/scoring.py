@@ -7,6 +7,7 @@ curtailed PHQ-9 is "at least 12" rather than an invented total.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -19,21 +20,34 @@ class State(Enum):
     ANSWERED = "answered"
     IMPLIED = "implied"  # a closed gate gave it a value (the WHO skip scores 0)
     PENDING = "pending"  # may still be asked
-    CURTAILED = "curtailed"  # will not be asked: no answer could change a finding
+    CURTAILED = "curtailed"  # will not be asked: no answer could change its instrument's finding
+    IRRELEVANT = "irrelevant"  # will not be asked: no answer could change any decision
     SKIPPED = "skipped"  # will not be asked: a closed gate, or the screen stopped
 
 
-class Facts:
-    """The `conditions.Facts` view of a set of answers and the state of every item."""
+UNKNOWN = (State.PENDING, State.CURTAILED, State.IRRELEVANT)  # no value, and none is coming from a gate
 
-    def __init__(self, content: Content, answers: Mapping[str, Any], states: Mapping[str, State]) -> None:
-        self.content = content
-        self.answers = answers
-        self.states = states
-        self.findings: dict[str, bool | None] = {}
-        self.medicines: dict[str, str] = {}
-        self.safety: int | None = None
-        self._scores: dict[str, Range | None] = {}
+
+@dataclass(frozen=True, eq=False)
+class Facts:
+    """The `conditions.Facts` view of a set of answers and the state of every item: a value.
+
+    Findings, medicine statuses and the safety level are added by `but()`, which returns new
+    facts. The score ranges are worked out once per value and kept (`_ranges`, a cache of what
+    the answers and states already say, never a fact of its own).
+    """
+
+    content: Content
+    answers: Mapping[str, Any]
+    states: Mapping[str, State]
+    findings: Mapping[str, bool | None] = field(default_factory=dict)
+    medicines: Mapping[str, str] = field(default_factory=dict)
+    safety: int | None = None
+    _ranges: dict[str, Range | None] = field(default_factory=dict, repr=False)
+
+    def but(self, **derived: Any) -> Facts:
+        """These facts with findings, medicines or safety set (answers and states stay)."""
+        return replace(self, **derived)
 
     def value(self, item_id: str) -> Any:
         state = self.states.get(item_id, State.PENDING)
@@ -45,12 +59,12 @@ class Facts:
 
     def item(self, item_id: str) -> tuple[bool, Any]:
         state = self.states.get(item_id, State.PENDING)
-        return state in (State.PENDING, State.CURTAILED), self.value(item_id)
+        return state in UNKNOWN, self.value(item_id)
 
     def score(self, score_id: str) -> Range | None:
-        if score_id not in self._scores:
-            self._scores[score_id] = score_range(self.content.scores[score_id], self)
-        return self._scores[score_id]
+        if score_id not in self._ranges:
+            self._ranges[score_id] = score_range(self.content.scores[score_id], self)
+        return self._ranges[score_id]
 
     def band(self, band_id: str) -> Range | None:
         if band_id == "safety":
@@ -114,7 +128,10 @@ def band_range(score: Score, rng: Range | None) -> Range | None:
     return Range(ids[0], ids[-1])
 
 
-def decide_findings(facts: Facts) -> None:
-    """Evaluate every finding in content order (later findings may use earlier ones)."""
+def decide_findings(facts: Facts) -> Facts:
+    """Every finding in content order (later findings may use earlier ones), as new facts."""
+    found: dict[str, bool | None] = {}
+    current = facts.but(findings=found)
     for f in facts.content.findings:
-        facts.findings[str(f.data["id"])] = evaluate(f.when, facts)
+        found[str(f.data["id"])] = evaluate(f.when, current)
+    return current

@@ -263,8 +263,9 @@ def _timeline(t: Text, d: Decision) -> Section:
                 "details": list(t("timeline", "steps", d.pathway, phase)),
             }
         )
-    readiness = int(d.answers.get("readiness", 0))
-    band = "low" if readiness <= 3 else "medium" if readiness <= 6 else "high"
+    readiness = d.answers.get("readiness")
+    # Asked on the plan page, after the plan: until it is answered the steps assume nothing.
+    band = "medium" if readiness is None else "low" if readiness <= 3 else "medium" if readiness <= 6 else "high"
     steps = list(t("first_steps", band))
     if d.answers.get("support") == "no":
         steps.insert(0, t("no_support_first"))

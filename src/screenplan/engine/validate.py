@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from .conditions import check_shape
+from .conditions import check_shape, references
 from .content import (
     EVIDENCE_LEVELS,
     NOT_GIVEN,
@@ -230,29 +230,23 @@ def build(docs: Mapping[str, Any], digest: str) -> Content:
             if inst.id in by_id:
                 raise EngineError("duplicate_id", f"instrument '{inst.id}' is defined twice", name)
             by_id[inst.id] = (name, inst)
-    order = need(flow, "order", "flow.yaml", list)
-    for n, iid in enumerate(order):
-        if iid not in by_id:
-            raise EngineError("unknown_reference", f"no instrument '{iid}' in instruments/", f"flow.yaml: order[{n}]")
-    for iid, (name, _) in by_id.items():
-        if iid not in order:
-            raise EngineError("unreachable_item", f"instrument '{iid}' is not in the flow's order", name)
-    instruments = tuple(by_id[i][1] for i in order)
+    sequence, after = _sequence(flow, by_id)
+    instruments = tuple(by_id[iid][1] for iid in dict.fromkeys(item.instrument for item in sequence))
 
     items: dict[str, Item] = {}
     scores: dict[str, Score] = {}
     findings: list[Rule] = []
+    for item in sequence:
+        items[item.id] = item
     for inst in instruments:
         name = by_id[inst.id][0]
-        for k, it in enumerate(inst.items):
-            if it.id in items:
-                raise EngineError("duplicate_id", f"question id '{it.id}' is used twice", f"{name}: items[{k}].id")
-            items[it.id] = it
         for k, sc in enumerate(inst.scores):
             if sc.id in scores:
                 raise EngineError("duplicate_id", f"score id '{sc.id}' is used twice", f"{name}: scores[{k}].id")
             scores[sc.id] = sc
         findings.extend(inst.findings)
+    scored = {i for sc in scores.values() for i in sc.items}
+    curtail = _curtail(flow.get("curtail") or {})
 
     safety_doc = need(rules_doc, "safety", "rules.yaml", dict)
     content = Content(
@@ -264,13 +258,20 @@ def build(docs: Mapping[str, Any], digest: str) -> Content:
         stop=tuple(rule(r, f"flow.yaml: stop[{n}]") for n, r in enumerate(flow.get("stop") or [])),
         gates={},
         gate_rules=(),
-        curtail=tuple(flow.get("curtail") or ()),
+        curtail=curtail,
         curtail_rule=Rule(
             "R-FLOW-CURTAIL",
             {"all": []},
             str(flow.get("curtail_rationale", "")).strip(),
             tuple(flow.get("curtail_sources") or ()),
             "A",
+        ),
+        relevance_rule=Rule(
+            "R-FLOW-RELEVANCE",
+            {"all": []},
+            str(flow.get("relevance_rationale", "")).strip(),
+            tuple(flow.get("relevance_sources") or ()),
+            "C",
         ),
         safety_levels=tuple(need(safety_doc, "levels", "rules.yaml: safety", list)),
         safety=tuple(
@@ -296,6 +297,9 @@ def build(docs: Mapping[str, Any], digest: str) -> Content:
         ),
         sources=dict(docs.get("sources.yaml") or {}),
         texts={name[len("text/") : -len(".yaml")]: doc for name, doc in docs.items() if name.startswith("text/")},
+        before_plan=tuple(i for i in items if i not in after),
+        after_plan=tuple(i for i in items if i in after),
+        relevance=frozenset(i for i, it in items.items() if i not in after and i not in scored and not it.safety),
     )
     gates: dict[str, Gate] = {}
     gate_list = []
@@ -309,6 +313,12 @@ def build(docs: Mapping[str, Any], digest: str) -> Content:
         for item_id in gate.items:
             if item_id not in items:
                 raise EngineError("unknown_reference", f"no question '{item_id}'", f"{where}.items")
+            if items[item_id].safety and not _on_safety_answers(gate.rule.when, items, scores):
+                raise EngineError(
+                    "bad_value",
+                    f"'{item_id}' is a safety question: only other safety answers may skip it (an acuity follow-up)",
+                    f"{where}.items",
+                )
             if item_id in gates:
                 raise EngineError("duplicate_id", f"question '{item_id}' has two gates", f"{where}.items")
             gates[item_id] = gate
@@ -316,6 +326,80 @@ def build(docs: Mapping[str, Any], digest: str) -> Content:
     content = replace(content, gates=gates, gate_rules=tuple(gate_list))
     check_references(content, by_id)
     return content
+
+
+def _sequence(flow: Mapping[str, Any], by_id: Mapping[str, tuple[str, Instrument]]) -> tuple[list[Item], set[str]]:
+    """Every question in the order it is asked, and the ids of those asked after the plan.
+
+    `order` (and `after_plan`) name instruments, whose questions come in the instrument's own
+    order, or single questions placed on their own (`sex` where it first matters). A question
+    is asked once; an instrument's questions are never reordered, and a validated instrument
+    (one with a score) is asked whole, in one run.
+    """
+    owner: dict[str, Instrument] = {}
+    for name, inst in by_id.values():
+        for k, it in enumerate(inst.items):
+            if it.id in owner:
+                raise EngineError("duplicate_id", f"question id '{it.id}' is used twice", f"{name}: items[{k}].id")
+            owner[it.id] = inst
+    entries = [("order", e) for e in need(flow, "order", "flow.yaml", list)]
+    entries += [("after_plan", e) for e in flow.get("after_plan") or []]
+    placed = {e for _, e in entries if e in owner and e not in by_id}  # an instrument id wins
+    sequence: list[Item] = []
+    seen: set[str] = set()
+    after: set[str] = set()
+    named: set[str] = set()
+    for n, (key, entry) in enumerate(entries):
+        where = f"flow.yaml: {key}[{n if key == 'order' else n - len(flow['order'])}]"
+        if entry in by_id:
+            named.add(entry)
+            new = [it for it in by_id[entry][1].items if it.id not in placed]
+        elif entry in owner:
+            new = [next(it for it in owner[entry].items if it.id == entry)]
+        else:
+            raise EngineError("unknown_reference", f"no instrument or question '{entry}'", where)
+        for it in new:
+            if it.id in seen:
+                raise EngineError("duplicate_id", f"question '{it.id}' is placed twice", where)
+            seen.add(it.id)
+            sequence.append(it)
+            if key == "after_plan":
+                after.add(it.id)
+    for iid, (name, inst) in by_id.items():
+        if iid not in named:
+            raise EngineError("unreachable_item", f"instrument '{iid}' is not in the flow's order", name)
+        asked = [it.id for it in sequence if it.instrument == iid]
+        if asked != [it.id for it in inst.items]:
+            raise EngineError("reference_order", f"the questions of '{iid}' must keep their own order", name)
+        positions = [k for k, it in enumerate(sequence) if it.instrument == iid]
+        if inst.scores and positions and positions[-1] - positions[0] != len(positions) - 1:
+            raise EngineError("reference_order", f"'{iid}' is a validated instrument: ask it whole", name)
+    return sequence, after
+
+
+def _on_safety_answers(cond: Any, items: Mapping[str, Item], scores: Mapping[str, Score]) -> bool:
+    """Whether a condition looks only at safety questions (directly or through a score)."""
+    asked: list[str] = []
+    for kind, ref in references(cond):
+        if kind == "item":
+            asked.append(ref)
+        elif kind == "score" and ref in scores:
+            asked += scores[ref].items
+        else:
+            return False
+    return all(i in items and items[i].safety for i in asked)
+
+
+CURTAIL_SIDES = ("negative", "both")
+
+
+def _curtail(doc: Any) -> dict[str, str]:
+    if not isinstance(doc, Mapping):
+        raise EngineError("bad_type", "curtail maps instrument ids to negative or both", "flow.yaml: curtail")
+    for iid, side in doc.items():
+        if side not in CURTAIL_SIDES:
+            raise EngineError("bad_value", f"curtail side must be one of {CURTAIL_SIDES}", f"flow.yaml: curtail.{iid}")
+    return dict(doc)
 
 
 def _pathway(doc: Mapping[str, Any], where: str) -> Rule:
