@@ -245,8 +245,10 @@ def form_value(value: Any) -> list[str]:
 
 
 def shown_value(page: Response) -> list[str]:
-    """What a question page shows as already answered: checked options, or the number typed."""
-    checked = re.findall(r'name="value" value="([^"]*)" checked', page.text)
+    """What a question page shows as already answered: the chosen answer's button, checked
+    options, or the number typed."""
+    checked = re.findall(r'class="option tap chosen" type="submit" name="value" value="([^"]*)"', page.text)
+    checked += re.findall(r'name="value" value="([^"]*)" checked', page.text)
     if checked:
         return [html.unescape(v) for v in checked]
     number = re.search(r'name="value" type="number"[^>]* value="([^"]*)"', page.text)
