@@ -119,6 +119,8 @@ def _score_item(content: Content, t: Text, d: Decision, key: str) -> dict[str, A
     score = content.scores[key]
     if summary["total"] is not None:
         shown = str(summary["total"])
+    elif summary["bound"] is None:  # a gate left it out (a two-stage screen): nothing to show
+        shown = t("iceberg", "not_assessed")
     else:
         op, n = summary["bound"].split()
         shown = t("iceberg", "bound_ge" if op == ">=" else "bound_le", n=n)
