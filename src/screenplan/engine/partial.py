@@ -3,6 +3,10 @@
 Researchers send PHQ-9 and GAD-7 rows; an EHR sends one questionnaire. Each instrument
 whose answers are complete (or decided) is scored; findings that the answers cannot decide
 are listed as undetermined, and the questions a full plan would still need are named.
+
+The safety level comes from the same rules as a screen's (`safety` in rules.yaml), in the same
+three-valued logic: a level counts once the answers make it certain, and "none" only when every
+rule is decided. With no safety question answered the level is None (not assessed), never "none".
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .conditions import evaluate
+from .conditions import evaluate, references
 from .content import NOT_GIVEN, Content
 from .errors import EngineError
 from .flow import check_value, walk
@@ -19,12 +23,12 @@ from .scoring import Facts, State
 
 
 def score_answers(content: Content, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Scores and findings for whatever the answers cover, plus what a full plan still needs.
+    """Scores, findings and the safety level for whatever the answers cover, plus what a plan still needs.
 
     >>> from screenplan.engine.content import load_content
     >>> r = score_answers(load_content(), {f"phq9_{i}": 2 for i in range(1, 10)})
-    >>> r["scores"]["phq9"]["total"], r["findings"], "age" in r["missing"]
-    (18, ['depression'], True)
+    >>> r["scores"]["phq9"]["total"], r["findings"], r["safety"]["level"], "age" in r["missing"]
+    (18, ['depression'], 'non_acute', True)
     """
     if not isinstance(answers, Mapping):
         raise EngineError("bad_answers", "answers must be a JSON object of item ids to values")
@@ -35,6 +39,20 @@ def score_answers(content: Content, answers: Mapping[str, Any]) -> dict[str, Any
     for item_id, item in content.items.items():
         if item_id in answers:
             clean[item_id] = check_value(content, item, answers[item_id], clean)
+    facts = _facts(content, clean)
+    findings = [fid for fid, result in facts.findings.items() if result is True]
+    return {
+        "scores": {k: score_summary(content, facts, k) for k in SCORE_KEYS},
+        "auditc": _auditc(content, facts),
+        "findings": findings,
+        "undetermined": [fid for fid, result in facts.findings.items() if result is None],
+        "safety": _safety(content, facts),
+        "missing": missing_for_plan(content, clean),
+    }
+
+
+def _facts(content: Content, clean: Mapping[str, Any]) -> Facts:
+    """Item states for answers that need not follow the flow, and every finding decided in order."""
     states: dict[str, State] = {}
     facts = Facts(content, clean, states)
     for item_id in content.items:
@@ -49,22 +67,65 @@ def score_answers(content: Content, answers: Mapping[str, Any]) -> dict[str, Any
         else:
             states[item_id] = State.PENDING
     facts._scores.clear()
-    findings: list[str] = []
-    undetermined: list[str] = []
     for f in content.findings:
-        fid = str(f.data["id"])
-        result = evaluate(f.when, facts)
-        facts.findings[fid] = result
-        if result is True:
-            findings.append(fid)
-        elif result is None:
-            undetermined.append(fid)
+        facts.findings[str(f.data["id"])] = evaluate(f.when, facts)
+    return facts
+
+
+def _safety_items(content: Content) -> list[str]:
+    """The questions the safety rules read (directly or through a score), in the order asked."""
+    named: set[str] = set()
+    for rule in content.safety:
+        for kind, ref in references(rule.when):
+            named |= {ref} if kind == "item" else set(content.scores[ref].items) if kind == "score" else set()
+    return [item_id for item_id in content.items if item_id in named]
+
+
+def _safety(content: Content, facts: Facts) -> dict[str, Any]:
+    """The level the answers establish, whether it is final, and which safety questions were answered.
+
+    The rules run from the highest level down; one that the answers cannot decide means that
+    level is not ruled out (`complete` False), so a lower level is reported only as established.
+    """
+    level: str | None = None
+    complete = True
+    for rule in content.safety:
+        result = evaluate(rule.when, facts)
+        if result is None:
+            complete = False
+        elif result:
+            level = str(rule.data["level"])
+            break
+    if level is None and complete:
+        level = content.safety_levels[0]
+    items = _safety_items(content)
     return {
-        "scores": {k: score_summary(content, facts, k) for k in SCORE_KEYS},
-        "findings": findings,
-        "undetermined": undetermined,
-        "missing": missing_for_plan(content, clean),
+        "level": level,
+        "complete": complete,
+        "answered": [i for i in items if facts.states.get(i) is State.ANSWERED],
+        "missing": [i for i in items if facts.states.get(i) is State.PENDING],
     }
+
+
+def _auditc(content: Content, facts: Facts) -> dict[str, Any]:
+    """The AUDIT-C total and its finding; when an unanswered item (sex) decides the cut-off, both readings."""
+    summary = score_summary(content, facts, "auditc")
+    ids = [str(f.data["id"]) for f in content.findings if ("score", "auditc") in references(f.when)]
+    out: dict[str, Any] = {"total": summary["total"], "complete": summary["complete"]}
+    for fid in ids:
+        out["positive"] = facts.findings[fid]
+        if facts.findings[fid] is not None or summary["total"] is None:
+            continue
+        rule = next(f for f in content.findings if f.data["id"] == fid)
+        unanswered = [r for k, r in references(rule.when) if k == "item" and facts.states.get(r) is State.PENDING]
+        readings: dict[str, dict[str, bool | None]] = {}
+        for item_id in dict.fromkeys(unanswered):
+            values = [o.value for o in content.items[item_id].options]
+            readings[item_id] = {
+                str(v): _facts(content, {**facts.answers, item_id: v}).findings[fid] for v in values
+            }
+        out["positive_if"] = readings
+    return out
 
 
 def missing_for_plan(content: Content, answers: Mapping[str, Any]) -> list[str]:
