@@ -165,7 +165,10 @@ def test_broken_rows_are_reported_with_their_line_and_the_others_scored(tmp_path
     assert lines[0].startswith("line 3: phq9_1: 7 is not an answer")
     assert lines[1] == "line 4: phq9_1: expected a whole number, got 'abc'"
     assert lines[2].startswith("line 5: health: 'sunburn' is not an answer")
-    assert lines[3:] == ["scored 2 rows, 3 invalid", "safety: acute 0, non_acute 0, none 0, undecided 0, not_assessed 2"]
+    assert lines[3:] == [
+        "scored 2 rows, 3 invalid",
+        "safety: acute 0, non_acute 0, none 0, undecided 0, not_assessed 2",
+    ]
     out = read_csv(result.stdout)
     assert [o["line"] for o in out] == ["2", "6"]
     assert out[1]["missing"].startswith("age;")

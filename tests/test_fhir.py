@@ -464,7 +464,7 @@ def test_import_by_item_code_flat_linkids_and_points() -> None:
         ({"linkId": "/44250-9", "answer": [{"valueCoding": {"system": LOINC, "code": "LA0000-0"}}]}, "at /44250-9"),
         ({"linkId": "phq9_1", "answer": [{"valueCoding": {"system": "urn:x", "code": "0"}}]}, "urn:x|0 is not"),
         ({"linkId": "phq9_1", "answer": [{"valueInteger": 7}]}, "no answer is worth 7 points"),
-        ({"linkId": "asq_1", "answer": [{"valueInteger": 1}]}, "several answers are worth 1 points"),
+        ({"linkId": "asq_1", "answer": [{"valueInteger": 1}]}, "several answers to asq_1 are worth 1 points"),
         ({"linkId": "phq9_1", "answer": [{"valueString": "often"}]}, "valueString is not supported"),
         ({"linkId": "age", "answer": [{"valueString": "41"}]}, "age takes one valueInteger"),
         (

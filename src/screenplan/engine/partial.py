@@ -40,11 +40,15 @@ def score_answers(content: Content, answers: Mapping[str, Any]) -> dict[str, Any
         if item_id in answers:
             clean[item_id] = check_value(content, item, answers[item_id], clean)
     facts = _facts(content, clean)
-    findings = [fid for fid, result in facts.findings.items() if result is True]
+    auditc = _auditc(content, facts)  # may decide its finding by cases: before the lists below
+    for f in content.findings:  # later findings may use the one it decided
+        fid = str(f.data["id"])
+        if facts.findings[fid] is None:
+            facts.findings[fid] = evaluate(f.when, facts)
     return {
         "scores": {k: score_summary(content, facts, k) for k in SCORE_KEYS},
-        "auditc": _auditc(content, facts),
-        "findings": findings,
+        "auditc": auditc,
+        "findings": [fid for fid, result in facts.findings.items() if result is True],
         "undetermined": [fid for fid, result in facts.findings.items() if result is None],
         "safety": _safety(content, facts),
         "missing": missing_for_plan(content, clean),
@@ -108,23 +112,34 @@ def _safety(content: Content, facts: Facts) -> dict[str, Any]:
 
 
 def _auditc(content: Content, facts: Facts) -> dict[str, Any]:
-    """The AUDIT-C total and its finding; when an unanswered item (sex) decides the cut-off, both readings."""
+    """The AUDIT-C total and its finding (audit.yaml), decided by cases when an item is missing.
+
+    Without `sex` the finding's two branches (men's and women's cut-off) are each undecided, so
+    the finding is read once for every answer the missing item could have: when all readings
+    agree it is decided (a total of 8 is positive for everyone); when they differ, `positive` is
+    None and `positive_if` gives each reading. A decided finding updates `facts.findings`.
+    """
     summary = score_summary(content, facts, "auditc")
-    ids = [str(f.data["id"]) for f in content.findings if ("score", "auditc") in references(f.when)]
     out: dict[str, Any] = {"total": summary["total"], "complete": summary["complete"]}
-    for fid in ids:
-        out["positive"] = facts.findings[fid]
-        if facts.findings[fid] is not None or summary["total"] is None:
+    for rule in content.findings:
+        if ("score", "auditc") not in references(rule.when):
             continue
-        rule = next(f for f in content.findings if f.data["id"] == fid)
-        unanswered = [r for k, r in references(rule.when) if k == "item" and facts.states.get(r) is State.PENDING]
-        readings: dict[str, dict[str, bool | None]] = {}
-        for item_id in dict.fromkeys(unanswered):
-            values = [o.value for o in content.items[item_id].options]
-            readings[item_id] = {
-                str(v): _facts(content, {**facts.answers, item_id: v}).findings[fid] for v in values
+        fid = str(rule.data["id"])
+        if facts.findings[fid] is None and summary["total"] is not None:
+            unanswered = [r for k, r in references(rule.when) if k == "item" and facts.states.get(r) is State.PENDING]
+            readings = {
+                item_id: {
+                    str(v): _facts(content, {**facts.answers, item_id: v}).findings[fid]
+                    for v in (o.value for o in content.items[item_id].options)
+                }
+                for item_id in dict.fromkeys(unanswered)
             }
-        out["positive_if"] = readings
+            agreed = {r for by_value in readings.values() for r in by_value.values()}
+            if len(agreed) == 1 and None not in agreed:
+                facts.findings[fid] = agreed.pop()
+            elif readings:
+                out["positive_if"] = readings
+        out["positive"] = facts.findings[fid]
     return out
 
 
