@@ -40,11 +40,13 @@ def score_answers(content: Content, answers: Mapping[str, Any]) -> dict[str, Any
         if item_id in answers:
             clean[item_id] = check_value(content, item, answers[item_id], clean)
     facts = _facts(content, clean)
+    undecided = sum(r is None for r in facts.findings.values())
     auditc = _auditc(content, facts)  # may decide its finding by cases: before the lists below
-    for f in content.findings:  # later findings may use the one it decided
-        fid = str(f.data["id"])
-        if facts.findings[fid] is None:
-            facts.findings[fid] = evaluate(f.when, facts)
+    if sum(r is None for r in facts.findings.values()) < undecided:
+        for f in content.findings:  # later findings may use the one it decided
+            fid = str(f.data["id"])
+            if facts.findings[fid] is None:
+                facts.findings[fid] = evaluate(f.when, facts)
     return {
         "scores": {k: score_summary(content, facts, k) for k in SCORE_KEYS},
         "auditc": auditc,
@@ -119,8 +121,11 @@ def _auditc(content: Content, facts: Facts) -> dict[str, Any]:
     agree it is decided (a total of 8 is positive for everyone); when they differ, `positive` is
     None and `positive_if` gives each reading. A decided finding updates `facts.findings`.
     """
-    summary = score_summary(content, facts, "auditc")
-    out: dict[str, Any] = {"total": summary["total"], "complete": summary["complete"]}
+    rng = facts.score("auditc")
+    done = (State.ANSWERED, State.IMPLIED)
+    complete = rng is not None and all(facts.states.get(i) in done for i in content.scores["auditc"].items)
+    summary = {"total": rng.lo if rng is not None and complete else None, "complete": complete}
+    out: dict[str, Any] = dict(summary)
     for rule in content.findings:
         if ("score", "auditc") not in references(rule.when):
             continue
