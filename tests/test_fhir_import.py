@@ -211,6 +211,10 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("answer is a string", [{"linkId": PHQ9_1, "answer": "2"}], "fhir_structure"),
     ("answer is true", [{"linkId": PHQ9_1, "answer": True}], "fhir_structure"),
     ("answer is an object", [{"linkId": PHQ9_1, "answer": {"valueInteger": 2}}], "fhir_structure"),
+    ("answer is null", [{"linkId": PHQ9_1, "answer": None}], "fhir_structure"),
+    ("item.code junk on a group", [{"linkId": "g", "code": [[None]], "item": []}], "fhir_structure"),
+    ("item.code is an empty object", [{"linkId": "q", "code": {}, "answer": [{"valueInteger": 1}]}], "fhir_structure"),
+    ("children are null", [{"linkId": "g", "item": None}], "fhir_structure"),
     ("answer holds a number", [{"linkId": PHQ9_1, "answer": [5]}], "fhir_bad_answer"),
     ("answer holds null", [{"linkId": PHQ9_1, "answer": [None]}], "fhir_bad_answer"),
     ("answer holds true", [{"linkId": PHQ9_1, "answer": [True]}], "fhir_bad_answer"),
@@ -270,7 +274,7 @@ def test_every_malformed_shape_is_a_clear_engine_error(what: str, items: Any, co
     assert err.value.where and err.value.message
 
 
-@pytest.mark.parametrize("items", [5, "phq9_1", {"linkId": "phq9_1"}, True])
+@pytest.mark.parametrize("items", [5, "phq9_1", {"linkId": "phq9_1"}, True, None])
 def test_a_top_level_item_that_is_not_a_list_is_refused(items: Any) -> None:
     with pytest.raises(EngineError, match="'item' must be a list"):
         score_import(CONTENT, {"resourceType": "QuestionnaireResponse", "status": "completed", "item": items})

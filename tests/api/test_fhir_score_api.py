@@ -107,7 +107,9 @@ def test_a_response_not_final_is_scored_and_says_so(client: Client, status: str)
 def test_an_unknown_status_and_an_unknown_language_are_refused(client: Client) -> None:
     response = post(client, qr(own("phq9_9", 1), status="final"))
     assert response.status_code == 422 and "status 'final'" in response.json()["detail"]
-    assert post(client, qr(own("phq9_9", 1)), lang="fr").status_code == 400
+    unknown = post(client, qr(own("phq9_9", 1)), lang="fr")
+    assert unknown.status_code == 422 and unknown["Content-Type"] == "application/problem+json"
+    assert "lang" in unknown.json()["detail"]
 
 
 @pytest.mark.parametrize(("what", "items", "code"), MALFORMED, ids=[m[0] for m in MALFORMED])

@@ -84,13 +84,16 @@ def read_response(content: Content, resource: Mapping[str, Any]) -> Imported:
     def visit(nodes: Any, where: str, depth: int) -> None:
         if depth > MAX_DEPTH:
             raise EngineError("fhir_structure", f"items are nested more than {MAX_DEPTH} deep", where)
-        for node in _list(nodes, "item", where):
+        for node in nodes:
             if not isinstance(node, Mapping):
                 raise EngineError("fhir_structure", "every item must be an object", where)
             link = node.get("linkId")
             if not isinstance(link, str) or not link:
                 raise EngineError("fhir_structure", "every item needs a linkId (a non-empty string)", where)
-            answers = _list(node.get("answer"), "answer", link)
+            for coding in _list(node, "code", link):
+                if not isinstance(coding, Mapping):
+                    raise EngineError("fhir_structure", "every item code must be a Coding object", link)
+            answers = _list(node, "answer", link)
             for answer in answers:
                 if not isinstance(answer, Mapping):
                     raise EngineError("fhir_bad_answer", "every answer must be an object", link)
@@ -108,10 +111,10 @@ def read_response(content: Content, resource: Mapping[str, Any]) -> Imported:
                         raise EngineError("fhir_duplicate_item", f"{item.id} is answered twice", link)
                     found[item.id] = _value(content, item, answers, link)
                 for answer in answers:
-                    visit(answer.get("item"), link, depth + 1)
-            visit(node.get("item"), link, depth + 1)
+                    visit(_list(answer, "item", link), link, depth + 1)
+            visit(_list(node, "item", link), link, depth + 1)
 
-    visit(resource.get("item"), "QuestionnaireResponse", 0)
+    visit(_list(resource, "item", "QuestionnaireResponse"), "QuestionnaireResponse", 0)
     out.answers = {item_id: found[item_id] for item_id in content.items if item_id in found}
     return out
 
@@ -121,10 +124,11 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _list(value: Any, name: str, where: str) -> list[Any]:
-    """A FHIR array element: absent is empty; anything but a list is refused."""
-    if value is None:
+def _list(parent: Mapping[str, Any], name: str, where: str) -> list[Any]:
+    """A FHIR array element: absent is empty; anything but a list (null too: FHIR JSON has none) is refused."""
+    if name not in parent:
         return []
+    value = parent[name]
     if not isinstance(value, list):
         raise EngineError("fhir_structure", f"'{name}' must be a list, got {type(value).__name__}", where)
     return value
@@ -134,9 +138,7 @@ def _identify(content: Content, by_code: Mapping[str, Item], node: Mapping[str, 
     """The item a response item answers, or (None, its code) when nothing matches."""
     link = str(node["linkId"])
     candidates = [link, link.rstrip("/").rsplit("/", 1)[-1]]
-    for coding in _list(node.get("code") or [], "code", link):
-        if not isinstance(coding, Mapping):
-            raise EngineError("fhir_structure", "every item code must be a Coding object", link)
+    for coding in _list(node, "code", link):  # each a Mapping: checked by the caller
         code, system = coding.get("code"), coding.get("system", LOINC)
         if isinstance(code, str) and code and isinstance(system, str) and system in LOINC_SYSTEMS:
             candidates.append(code)
