@@ -182,8 +182,8 @@ def test_phq9_items_and_answers_carry_loinc_codes() -> None:
 
 
 def test_coding_without_loinc_uses_our_system() -> None:
-    audit_1 = QUESTIONS["audit_1"]["answerOption"]
-    assert coded(audit_1[4]["valueCoding"]) == (ANSWERS, "4")
+    tx_substance = QUESTIONS["tx_substance"]["answerOption"]
+    assert coded(tx_substance[2]["valueCoding"]) == (ANSWERS, "more")
     health = QUESTIONS["health"]
     assert health["repeats"] is True and health["type"] == "choice"
     assert QUESTIONS["age"]["type"] == "integer"
@@ -208,7 +208,7 @@ def test_enable_when_for_the_gates() -> None:
         assert QUESTIONS[item]["enableWhen"][1] == {
             "question": "audit_1",
             "operator": "!=",
-            "answerCoding": {"system": ANSWERS, "code": "0"},
+            "answerCoding": {"system": LOINC, "code": "LA6270-8"},  # audit_1 "Never"
         }
         assert gate_ext(QUESTIONS[item])["rule"] == "R-FLOW-AUDIT-SKIP"
     asq_5 = QUESTIONS["asq_5"]
@@ -466,7 +466,7 @@ def test_import_by_item_code_flat_linkids_and_points() -> None:
         ({"linkId": "/44250-9", "answer": [{"valueCoding": {"system": LOINC, "code": "LA0000-0"}}]}, "at /44250-9"),
         ({"linkId": "phq9_1", "answer": [{"valueCoding": {"system": "urn:x", "code": "0"}}]}, "urn:x|0 is not"),
         ({"linkId": "phq9_1", "answer": [{"valueInteger": 7}]}, "no answer is worth 7 points"),
-        ({"linkId": "asq_1", "answer": [{"valueInteger": 1}]}, "several answers are worth 1 points"),
+        ({"linkId": "asq_1", "answer": [{"valueInteger": 1}]}, "several answers to asq_1 are worth 1 points"),
         ({"linkId": "phq9_1", "answer": [{"valueString": "often"}]}, "valueString is not supported"),
         ({"linkId": "age", "answer": [{"valueString": "41"}]}, "age takes one valueInteger"),
         (

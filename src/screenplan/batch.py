@@ -22,10 +22,8 @@ from typing import IO, Any, TextIO
 
 from . import strictjson
 from .engine import EngineError, decide, load_content, score_answers
-from .engine.conditions import evaluate
-from .engine.content import NOT_GIVEN, Content
+from .engine.content import Content
 from .engine.plan import SCORE_KEYS
-from .engine.scoring import Facts, State
 
 EXIT_OK, EXIT_SOME_INVALID, EXIT_FILE = 0, 1, 2
 EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -34,10 +32,15 @@ MAX_DEFAULT_JOBS = 8
 PROGRESS_EVERY = 0.25  # seconds between progress redraws (terminal only)
 SCORE_FIELDS = ("total", "bound", "band", "complete")
 PLAN_COLUMNS = ("safety_level", "pathway", "eligibility", "also", "priority", "medicines", "checks")
+# The safety column: the level the answers establish by the screen's rules, else why there is none.
+SAFETY_CELLS = ("acute", "non_acute", "none", "undecided", "not_assessed")
 CSV_COLUMNS = (
     "line",
     *(f"{s}_{f}" for s in SCORE_KEYS for f in SCORE_FIELDS),
     "auditc_total",
+    "auditc_positive",
+    "safety",
+    "safety_complete",
     "findings",
     "undetermined",
     "plan",
@@ -64,6 +67,17 @@ Output (standard output, or --output), in the input's format, one row per scored
   line                         the row's line number in the input
   <score>_total/_bound/_band/_complete   for {", ".join(SCORE_KEYS)}
   auditc_total                 AUDIT-C total when items 1-3 are answered (or skipped as 0)
+  auditc_positive              true/false by the cut-off for the row's sex (audit.yaml);
+                               empty when the answers do not decide it (a total of 3 and no
+                               sex: positive by the women's cut-off, not by the men's)
+  safety                       the safety level by the screen's rules (acute, non_acute,
+                               none), from whatever safety questions the row answers (PHQ-9
+                               item 9, ASQ 1-5): "none" only when every rule is decided;
+                               "undecided" when safety questions were answered but others
+                               could still raise the level (e.g. item 9 = 0 without the ASQ);
+                               "not_assessed" when the row answers no safety question
+  safety_complete              true when no unanswered question could change the level
+                               (a non_acute row without the ASQ is false: acute not ruled out)
   findings, undetermined       findings that hold, and those the answers cannot decide
   plan                         "yes" when the row is a complete pass (CSV); in JSON Lines,
                                the decisions as in the plan JSON, or null
@@ -72,12 +86,17 @@ Output (standard output, or --output), in the input's format, one row per scored
   missing                      the questions a plan still needs, in the order asked
   plan_error                   why no plan was made although nothing is missing (e.g. an
                                answer to a question the flow skips)
-In CSV output, lists are joined with ";" and medicines are written as id=status.
+In CSV output, lists are joined with ";" and medicines are written as id=status. In JSON
+Lines, "safety" is {{"level", "complete", "answered", "missing"}} (level null for undecided or
+not assessed) and "auditc" is {{"total", "complete", "positive"}}, with "positive_if" by sex
+when the row has no sex.
 
 Errors: a row that cannot be scored (a value that is not an answer, text in a whole-number
 column, a malformed JSON line) is reported on standard error as "line N: ITEM: message",
-left out of the output, and the run goes on. A final line "scored N rows, M invalid" is
-written to standard error; a terminal also shows the progress.
+left out of the output, and the run goes on. Two final lines go to standard error:
+"scored N rows, M invalid" and "safety: acute A, non_acute B, none C, undecided D,
+not_assessed E" (the scored rows at each value of the safety column); a terminal also shows
+the progress.
 
 Exit status: 0 every row was scored; 1 some rows were invalid (the others were scored);
 2 the file could not be used (unreadable, not UTF-8, unknown or repeated column, unknown
@@ -211,33 +230,6 @@ def _answers_from_json(text: str) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------- scoring
-def auditc_total(content: Content, answers: dict[str, Any]) -> int | None:
-    """The AUDIT-C total when items 1-3 are answered or skipped by their gate (scored 0).
-
-    Item states follow `score_answers()`; the answers must already be valid.
-
-    >>> c = load_content()
-    >>> auditc_total(c, {"audit_1": 0}), auditc_total(c, {"audit_1": 2, "audit_2": 1}), auditc_total(c, {})
-    (0, None, None)
-    """
-    score = content.scores.get("auditc")
-    if score is None:
-        return None
-    states: dict[str, State] = {}
-    for item_id in score.items:
-        if item_id in answers:
-            states[item_id] = State.ANSWERED
-            continue
-        gate = content.gates.get(item_id)
-        if gate is None or gate.otherwise is NOT_GIVEN:
-            return None
-        if evaluate(gate.rule.when, Facts(content, answers, dict(states))) is not False:
-            return None
-        states[item_id] = State.IMPLIED
-    rng = Facts(content, answers, states).score("auditc")
-    return None if rng is None else rng.lo
-
-
 def _one_line(exc: EngineError) -> str:
     where = exc.where if exc.where.isprintable() else repr(exc.where)
     text = f"{where}: {exc.message}" if where else exc.message
@@ -264,13 +256,21 @@ def score_one(content: Content, line: int, answers: dict[str, Any]) -> dict[str,
     return {
         "line": line,
         "scores": {k: {f: r["scores"][k][f] for f in SCORE_FIELDS} for k in SCORE_KEYS},
-        "auditc": {"total": auditc_total(content, answers)},
+        "auditc": r["auditc"],
+        "safety": r["safety"],
         "findings": r["findings"],
         "undetermined": r["undetermined"],
         "plan": plan,
         "missing": r["missing"],
         "plan_error": plan_error,
     }
+
+
+def safety_cell(safety: dict[str, Any]) -> str:
+    """The safety column: the level, or "undecided" / "not_assessed" when there is none (SAFETY_CELLS)."""
+    if safety["level"] is not None:
+        return str(safety["level"])
+    return "undecided" if safety["answered"] else "not_assessed"
 
 
 def _cell(value: Any) -> str:
@@ -301,6 +301,9 @@ def csv_record(rec: dict[str, Any]) -> list[str]:
         str(rec["line"]),
         *scores,
         _cell(rec["auditc"]["total"]),
+        _cell(rec["auditc"]["positive"]),
+        safety_cell(rec["safety"]),
+        _cell(rec["safety"]["complete"]),
         ";".join(rec["findings"]),
         ";".join(rec["undetermined"]),
         "" if plan is None else "yes",
@@ -310,13 +313,16 @@ def csv_record(rec: dict[str, Any]) -> list[str]:
     ]
 
 
-def score_chunk(fmt: str, columns: tuple[tuple[str, str], ...], rows: list[Row]) -> tuple[str, list[str], int]:
-    """Score rows; return the output text, the error lines (in order) and the number scored."""
+Chunk = tuple[str, list[str], dict[str, int]]  # output text, error lines, scored rows per safety cell
+
+
+def score_chunk(fmt: str, columns: tuple[tuple[str, str], ...], rows: list[Row]) -> Chunk:
+    """Score rows; return the output text, the error lines (in order) and the scored rows per safety cell."""
     content = load_content()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
     errors: list[str] = []
-    scored = 0
+    scored = dict.fromkeys(SAFETY_CELLS, 0)
     for line, kind, payload in rows:
         try:
             if kind == "error":
@@ -326,7 +332,7 @@ def score_chunk(fmt: str, columns: tuple[tuple[str, str], ...], rows: list[Row])
         except EngineError as exc:
             errors.append(f"line {line}: {_one_line(exc)}")
             continue
-        scored += 1
+        scored[safety_cell(rec["safety"])] += 1
         if writer is not None:
             writer.writerow(csv_record(rec))
         else:
@@ -470,11 +476,12 @@ def _score_stream(
 ) -> int:
     progress = Progress(sys.stderr)
     scored = invalid = 0
+    safety = dict.fromkeys(SAFETY_CELLS, 0)
     failure: list[BaseException] = []
 
-    def emit(result: tuple[str, list[str], int]) -> None:
+    def emit(result: Chunk) -> None:
         nonlocal scored, invalid
-        text, errors, n = result
+        text, errors, counts = result
         if text:
             out.write(text)
         if errors:
@@ -482,7 +489,9 @@ def _score_stream(
             for e in errors:
                 sys.stderr.write(e + "\n")
             sys.stderr.flush()
-        scored += n
+        for cell, n in counts.items():
+            safety[cell] += n
+        scored += sum(counts.values())
         invalid += len(errors)
         progress.update(scored + invalid)
 
@@ -515,6 +524,7 @@ def _score_stream(
     if failure:
         return _fail(_file_message(failure[0], name))
     print(f"scored {scored} rows, {invalid} invalid", file=sys.stderr)
+    print("safety: " + ", ".join(f"{cell} {n}" for cell, n in safety.items()), file=sys.stderr)
     return EXIT_SOME_INVALID if invalid else EXIT_OK
 
 
@@ -529,7 +539,7 @@ def _score_in_workers(
     """Score chunks in worker processes, at most 2 per worker in flight, writing in input order."""
     from concurrent.futures import Future, ProcessPoolExecutor
 
-    pending: deque[Future[tuple[str, list[str], int]]] = deque()
+    pending: deque[Future[Chunk]] = deque()
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
         try:
             for chunk in _chain(head, chunks):

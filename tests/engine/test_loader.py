@@ -178,6 +178,17 @@ def test_it_rejects_two_options_with_one_value():
     assert (err.code, err.where) == ("duplicate_id", "instruments/phq9.yaml: items[0].options")
 
 
+def test_it_rejects_one_loinc_answer_code_on_two_options():
+    err = load_with(
+        "instruments/gad7.yaml",
+        "loinc_aliases: [{code: LA18938-3,",
+        "loinc_aliases: [{code: LA6571-9,",
+    )
+    assert (err.code, err.where) == ("duplicate_id", "instruments/gad7.yaml: items[0].options")
+    err = load_with("instruments/gad7.yaml", "display: More days than not}]", "label: More days than not}]")
+    assert (err.code, err.where) == ("bad_key", "instruments/gad7.yaml: items[0].options[2].loinc_aliases[0]")
+
+
 # sources and texts
 
 

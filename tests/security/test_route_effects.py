@@ -196,6 +196,7 @@ STEPS = (
         {"*": 200},
         data={
             "resourceType": "QuestionnaireResponse",
+            "status": "completed",
             "item": [{"linkId": f"phq9_{n}", "answer": [{"valueInteger": 2}]} for n in range(1, 10)],
         },
         shows={"*": '"total": 18'},

@@ -158,6 +158,7 @@ def case_fhir(request: HttpRequest, case_id: str) -> HttpResponse:
             "plan": share.plan,
             "id": str(share.public_id),
             "timestamp": share.shared_at.isoformat(),
+            "lang": share.assessment.language,  # the language it was answered (and the plan made) in
         }
     )
     _audit(request, "api.case.fhir", str(share.public_id), "allowed")

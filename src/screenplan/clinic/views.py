@@ -266,6 +266,7 @@ def case_fhir(request: HttpRequest, public_id: str) -> HttpResponseBase:
             "plan": share.plan,
             "id": str(share.public_id),
             "timestamp": share.shared_at.isoformat(),
+            "lang": share.assessment.language,  # the language it was answered (and the plan made) in
         }
     )
     response = HttpResponse(json.dumps(bundle, indent=1), content_type="application/fhir+json")

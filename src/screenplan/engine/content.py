@@ -32,6 +32,9 @@ class Option:
     points: int | None = None
     loinc: str | None = None
     show_when: Condition | None = None
+    # LOINC answer codes other systems send for this answer, with the display they send:
+    # (code, display) pairs, each with its source in the content file. Import only.
+    loinc_aliases: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -102,13 +102,19 @@ def strict(doc: Any, where: str, allowed: set[str]) -> None:
 
 
 def option(doc: Any, where: str) -> Option:
-    strict(doc, where, {"value", "label", "points", "loinc", "show_when"})
+    strict(doc, where, {"value", "label", "points", "loinc", "show_when", "loinc_aliases"})
     value = need(doc, "value", where, (int, str))
     points = doc.get("points", value if isinstance(value, int) else None)
     show_when = doc.get("show_when")
     if show_when is not None:
         check_shape(show_when, f"{where}.show_when")
-    return Option(value, str(need(doc, "label", where)), points, doc.get("loinc"), show_when)
+    aliases = []
+    for k, alias in enumerate(doc.get("loinc_aliases") or []):
+        aw = f"{where}.loinc_aliases[{k}]"
+        strict(alias, aw, {"code", "display"})
+        aliases.append((need(alias, "code", aw), need(alias, "display", aw)))
+    label = str(need(doc, "label", where))
+    return Option(value, label, points, doc.get("loinc"), show_when, tuple(aliases))
 
 
 def instrument(name: str, doc: Mapping[str, Any]) -> Instrument:
@@ -132,6 +138,10 @@ def instrument(name: str, doc: Mapping[str, Any]) -> Instrument:
         values = [o.value for o in options]
         if len(set(values)) != len(values):
             raise EngineError("duplicate_id", "two options share a value", f"{where}.options")
+        # An answer code must name one answer of the question, or an import could not tell which.
+        codes = [c for o in options for c in ([o.loinc] if o.loinc else []) + [a[0] for a in o.loinc_aliases]]
+        if len(set(codes)) != len(codes):
+            raise EngineError("duplicate_id", "two options share a LOINC answer code", f"{where}.options")
         if kind != "integer" and not options:
             raise EngineError("missing_key", "a choice or multi question needs options", where)
         if kind == "integer" and ("min" not in it or "max" not in it):

@@ -342,33 +342,49 @@ def _text(content: Content, item: Item, words: Wording) -> str:
 
 
 def observations(
-    content: Content, plan: Mapping[str, Any], *, subject_ref: str | None, issued: str, derived_from: str | None = None
+    content: Content,
+    plan: Mapping[str, Any],
+    *,
+    subject_ref: str | None,
+    issued: str,
+    derived_from: str | None = None,
+    lang: str = "en",
 ) -> list[dict[str, Any]]:
-    """One survey Observation per score with a total or a bound, and one for the AUDIT-C."""
+    """One survey Observation per score with a total or a bound, and one for the AUDIT-C.
+
+    Codings keep their English displays (those of the code systems); the texts a person reads
+    (the score's name, its band, the note on a shortened score) are in `lang` where
+    text/<lang>.yaml has them, else in English.
+    """
+    texts = content.texts.get(lang) or content.texts["en"]
+    names = (texts.get("iceberg") or {}).get("scores") or {}
     out = []
     for key, summary in plan["scores"].items():
         if summary.get("total") is None and not summary.get("bound"):
             continue
         score = content.scores[key]
-        obs = _observation(key, score.label, score.loinc, subject_ref, issued, derived_from)
+        obs = _observation(key, score.label, score.loinc, subject_ref, issued, derived_from, names.get(key), lang)
         if summary.get("total") is not None:
             obs["valueInteger"] = summary["total"]
         else:
             comparator, number = str(summary["bound"]).split()
             quantity = {"value": int(number), "comparator": comparator, "unit": "{score}", "system": UCUM}
             obs["valueQuantity"] = {**quantity, "code": "{score}"}
-            answered = f"{summary.get('items_answered', 0)} of {len(score.items)}"
-            note = f"Shortened: {answered} questions were answered, enough to decide the finding (deterministic "
-            obs["note"] = [{"text": note + f"curtailment); the total is {summary['bound']}."}]
+            note = _text_in(content, lang, "export", "shortened")
+            fields = {"answered": summary.get("items_answered", 0), "count": len(score.items)}
+            obs["note"] = [{"text": " ".join(note.format(**fields, bound=summary["bound"]).split())}]
         band = next((b for b in score.bands if b.id == summary.get("band")), None)
         if band is not None:
             coding = {"system": BANDS, "code": f"{key}.{band.id}", "display": band.label}
-            obs["interpretation"] = [{"coding": [coding], "text": band.label}]
+            label = ((texts.get("bands") or {}).get(key) or {}).get(band.id, {}).get("label") or band.label
+            obs["interpretation"] = [{"coding": [coding], "text": label}]
         out.append(obs)
     auditc = plan.get("auditc") or {}
     if auditc.get("total") is not None:
         score = content.scores["auditc"]
-        obs = _observation("auditc", score.label, score.loinc, subject_ref, issued, derived_from)
+        obs = _observation(
+            "auditc", score.label, score.loinc, subject_ref, issued, derived_from, names.get("auditc"), lang
+        )
         obs["valueInteger"] = auditc["total"]
         positive = bool(auditc.get("positive"))
         code, text = ("POS", "Positive") if positive else ("NEG", "Negative")
@@ -377,15 +393,34 @@ def observations(
     return out
 
 
+def _text_in(content: Content, lang: str, *path: str) -> str:
+    """A plan text in `lang`, else in English."""
+    for table in (content.texts.get(lang) or {}, content.texts["en"]):
+        node: Any = table
+        for key in path:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        if isinstance(node, str):
+            return node
+    raise EngineError("missing_text", "no such text", ".".join(path))
+
+
 def _observation(
-    key: str, label: str, loinc: str | None, subject_ref: str | None, issued: str, derived_from: str | None
+    key: str,
+    label: str,
+    loinc: str | None,
+    subject_ref: str | None,
+    issued: str,
+    derived_from: str | None,
+    name: str | None = None,
+    lang: str = "en",
 ) -> dict[str, Any]:
     codings = [{"system": LOINC, "code": loinc}] if loinc else []
     obs: dict[str, Any] = {
         "resourceType": "Observation",
+        "language": lang,
         "status": "final",
         "category": [{"coding": [{"system": CATEGORY, "code": "survey", "display": "Survey"}]}],
-        "code": {"coding": codings + [{"system": SCORES, "code": key, "display": label}], "text": label},
+        "code": {"coding": codings + [{"system": SCORES, "code": key, "display": label}], "text": name or label},
         "effectiveDateTime": issued,
         "issued": issued,
     }
@@ -481,7 +516,9 @@ def bundle(
     """
     qr_id = _uuid(id, "QuestionnaireResponse")
     entries = [questionnaire_response(content, answers, id=qr_id, authored=timestamp, lang=lang)]
-    obs = observations(content, plan, subject_ref=subject_ref, issued=timestamp, derived_from=f"urn:uuid:{qr_id}")
+    obs = observations(
+        content, plan, subject_ref=subject_ref, issued=timestamp, derived_from=f"urn:uuid:{qr_id}", lang=lang
+    )
     for o in obs:
         o["id"] = _uuid(id, f"Observation/{o['code']['coding'][-1]['code']}")
     entries += obs
@@ -501,15 +538,18 @@ def bundle(
 
 
 def render(saved: Mapping[str, Any], content: Content | None = None) -> dict[str, Any]:
-    """The exporter: `saved` holds answers, plan, id and timestamp (an ISO string or a datetime)."""
+    """The exporter: `saved` holds answers, plan, id, timestamp (an ISO string or a datetime) and `lang`,
+    the language the screen was answered in (English when it has no texts here)."""
     stamp = saved["timestamp"]
     timestamp = stamp if isinstance(stamp, str) else stamp.isoformat()
+    content = content or load_content()
+    lang = str(saved.get("lang", "en"))
     return bundle(
-        content or load_content(),
+        content,
         saved["answers"],
         saved["plan"],
         id=str(saved["id"]),
         timestamp=timestamp,
-        lang=str(saved.get("lang", "en")),
+        lang=lang if lang in content.texts else "en",
         subject_ref=saved.get("subject_ref"),
     )
